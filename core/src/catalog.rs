@@ -1,0 +1,550 @@
+//! Every database query of moodtune lives here: connecting and migrating, importing playlist
+//! dumps, labelling tracks, loading vectors for the index and fetching track details for replies.
+//!
+//! The same code runs on SQLite (the embedded default) and PostgreSQL (`DATABASE_URL=postgres://`).
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use moodtune_migrations::{Migrator, MigratorTrait};
+use moodtune_models::{artist, catalog_meta, comment, lyric, playlist, playlist_track, track, track_artist, track_emotion};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use crate::dump::DumpPlaylist;
+use crate::emotion::{EmotionScores, Emotion};
+use crate::label::{track_emotion, TrackTexts, LABEL_VERSION};
+use crate::text::TextAnalyzer;
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
+const CHUNK: usize = 1000;
+/// Tracks labelled per database round trip.
+const LABEL_BATCH: usize = 2000;
+/// Key in `catalog_meta` that counts catalog changes; indexes follow it.
+const VERSION_KEY: &str = "catalog_version";
+
+/// Why a catalog operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The database could not be reached or opened.
+    #[error("cannot open the database at {url}: {source}")]
+    Connect {
+        /// The URL, with any password removed.
+        url: String,
+        /// The driver's error.
+        source: DbErr,
+    },
+    /// Applying migrations failed.
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(DbErr),
+    /// A query failed (the database went away, a constraint failed...).
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Removes the password from a database URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***@{}", &url[..scheme], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Counts of what an import added or touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    /// Playlists upserted.
+    pub playlists: usize,
+    /// Distinct tracks upserted.
+    pub tracks: usize,
+    /// Artists newly created.
+    pub new_artists: usize,
+    /// Playlist-track pairs in the input.
+    pub pairs: usize,
+}
+
+/// Counts of a labelling run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LabelSummary {
+    /// Tracks examined.
+    pub tracks: usize,
+    /// Tracks that received an emotion vector.
+    pub labelled: usize,
+    /// Tracks whose texts carry no emotion (stored as such, not indexed).
+    pub no_emotion: usize,
+}
+
+/// Catalog counts, for `moodtune catalog stats` and start-up logs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogStats {
+    /// Playlists.
+    pub playlists: u64,
+    /// Tracks.
+    pub tracks: u64,
+    /// Artists.
+    pub artists: u64,
+    /// Lyrics.
+    pub lyrics: u64,
+    /// Comments.
+    pub comments: u64,
+    /// Tracks with an emotion vector.
+    pub labelled: u64,
+}
+
+/// What a reply shows about a track.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TrackInfo {
+    /// NetEase song id.
+    pub id: i64,
+    /// Title.
+    pub name: String,
+    /// Artist names in credit order.
+    pub artists: Vec<String>,
+    /// NetEase popularity.
+    pub popularity: i32,
+}
+
+impl TrackInfo {
+    /// The NetEase link of the song.
+    pub fn url(&self) -> String {
+        track_url(self.id)
+    }
+}
+
+/// The NetEase link of a song id.
+pub fn track_url(id: i64) -> String {
+    format!("https://music.163.com/song?id={id}")
+}
+
+/// A handle on the catalog database.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    db: DatabaseConnection,
+}
+
+impl Catalog {
+    /// Connects (creating a SQLite file if needed) and applies pending migrations.
+    pub async fn open(url: &str, max_connections: u32, timeout: Duration) -> Result<Catalog, CatalogError> {
+        let mut opts = ConnectOptions::new(url.to_string());
+        opts.max_connections(max_connections.max(1))
+            .connect_timeout(timeout)
+            .acquire_timeout(timeout)
+            .sqlx_logging(false);
+        let db = Database::connect(opts)
+            .await
+            .map_err(|source| CatalogError::Connect { url: redact_url(url), source })?;
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            // WAL lets readers (the bot) and a writer (an import) work at the same time.
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+                db.execute_unprepared(pragma).await?;
+            }
+        }
+        Migrator::up(&db, None).await.map_err(CatalogError::Migrate)?;
+        Ok(Catalog { db })
+    }
+
+    /// The underlying connection, for tests and tools.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        self.db.ping().await.is_ok()
+    }
+
+    /// Number of tracks.
+    pub async fn track_count(&self) -> Result<u64, CatalogError> {
+        Ok(track::Entity::find().count(&self.db).await?)
+    }
+
+    /// Catalog counts.
+    pub async fn stats(&self) -> Result<CatalogStats, CatalogError> {
+        Ok(CatalogStats {
+            playlists: playlist::Entity::find().count(&self.db).await?,
+            tracks: track::Entity::find().count(&self.db).await?,
+            artists: artist::Entity::find().count(&self.db).await?,
+            lyrics: lyric::Entity::find().count(&self.db).await?,
+            comments: comment::Entity::find().count(&self.db).await?,
+            labelled: track_emotion::Entity::find()
+                .filter(track_emotion::Column::Dominant.ne(""))
+                .count(&self.db)
+                .await?,
+        })
+    }
+
+    /// The catalog version: bumped by every import and labelling run, followed by indexes.
+    pub async fn version(&self) -> Result<i64, CatalogError> {
+        let row = catalog_meta::Entity::find_by_id(VERSION_KEY.to_string()).one(&self.db).await?;
+        Ok(row.and_then(|r| r.value.parse().ok()).unwrap_or(0))
+    }
+
+    async fn bump_version<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+        let current = catalog_meta::Entity::find_by_id(VERSION_KEY.to_string())
+            .one(db)
+            .await?
+            .and_then(|r| r.value.parse::<i64>().ok())
+            .unwrap_or(0);
+        let row = catalog_meta::ActiveModel {
+            key: sea_orm::Set(VERSION_KEY.to_string()),
+            value: sea_orm::Set((current + 1).to_string()),
+        };
+        catalog_meta::Entity::insert(row)
+            .on_conflict(OnConflict::column(catalog_meta::Column::Key).update_column(catalog_meta::Column::Value).to_owned())
+            .exec_without_returning(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Imports playlists with their tracks and artists. Idempotent: rows are upserted by NetEase
+    /// id, links are inserted once, so importing the same dump twice changes nothing.
+    pub async fn import_playlists(&self, playlists: &[DumpPlaylist]) -> Result<ImportSummary, CatalogError> {
+        let mut summary = ImportSummary { playlists: playlists.len(), ..Default::default() };
+        let txn = self.db.begin().await?;
+
+        // Playlists (last occurrence of an id wins).
+        let mut pl_rows: HashMap<i64, playlist::ActiveModel> = HashMap::new();
+        for p in playlists {
+            pl_rows.insert(
+                p.id,
+                playlist::ActiveModel {
+                    id: sea_orm::Set(p.id),
+                    name: sea_orm::Set(p.name.clone()),
+                    collections: sea_orm::Set(p.collections),
+                    category: sea_orm::NotSet,
+                },
+            );
+        }
+        let mut pl_rows: Vec<_> = pl_rows.into_values().collect();
+        pl_rows.sort_by_key(|r| *r.id.as_ref());
+        for chunk in pl_rows.chunks(CHUNK) {
+            playlist::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::column(playlist::Column::Id)
+                        .update_columns([playlist::Column::Name, playlist::Column::Collections])
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+
+        // Tracks, deduplicated (a song appears in many playlists).
+        let mut tracks: Vec<&crate::dump::DumpTrack> = Vec::new();
+        let mut seen = HashSet::new();
+        for t in playlists.iter().flat_map(|p| p.tracks.iter()) {
+            summary.pairs += 1;
+            if seen.insert(t.id) {
+                tracks.push(t);
+            }
+        }
+        summary.tracks = tracks.len();
+        for chunk in tracks.chunks(CHUNK) {
+            let rows = chunk.iter().map(|t| track::ActiveModel {
+                id: sea_orm::Set(t.id),
+                name: sea_orm::Set(t.name.clone()),
+                album: sea_orm::NotSet,
+                popularity: sea_orm::Set(t.popularity),
+            });
+            track::Entity::insert_many(rows)
+                .on_conflict(
+                    OnConflict::column(track::Column::Id)
+                        .update_columns([track::Column::Name, track::Column::Popularity])
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+
+        // Artists by name: create the missing ones, then map names to ids.
+        let wanted: HashSet<&str> = tracks.iter().flat_map(|t| t.artists.iter().map(|a| a.as_str())).collect();
+        let mut ids = artist_ids(&txn).await?;
+        let mut missing: Vec<&str> = wanted.iter().copied().filter(|n| !ids.contains_key(*n)).collect();
+        missing.sort_unstable();
+        summary.new_artists = missing.len();
+        for chunk in missing.chunks(CHUNK) {
+            let rows = chunk.iter().map(|n| artist::ActiveModel {
+                name: sea_orm::Set(n.to_string()),
+                netease_id: sea_orm::Set(None),
+                ..Default::default()
+            });
+            artist::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+        }
+        if !missing.is_empty() {
+            ids = artist_ids(&txn).await?;
+        }
+
+        let mut links = Vec::new();
+        for t in &tracks {
+            let mut seen_artist = HashSet::new();
+            for (pos, a) in t.artists.iter().enumerate() {
+                if let Some(aid) = ids.get(a.as_str()) {
+                    if seen_artist.insert(*aid) {
+                        links.push(track_artist::ActiveModel {
+                            track_id: sea_orm::Set(t.id),
+                            artist_id: sea_orm::Set(*aid),
+                            position: sea_orm::Set(pos as i32),
+                        });
+                    }
+                }
+            }
+        }
+        for chunk in links.chunks(CHUNK) {
+            track_artist::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([track_artist::Column::TrackId, track_artist::Column::ArtistId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+
+        let mut pairs = Vec::new();
+        let mut seen_pair = HashSet::new();
+        for p in playlists {
+            for (pos, t) in p.tracks.iter().enumerate() {
+                if seen_pair.insert((p.id, t.id)) {
+                    pairs.push(playlist_track::ActiveModel {
+                        playlist_id: sea_orm::Set(p.id),
+                        track_id: sea_orm::Set(t.id),
+                        position: sea_orm::Set(pos as i32),
+                    });
+                }
+            }
+        }
+        for chunk in pairs.chunks(CHUNK) {
+            playlist_track::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([playlist_track::Column::PlaylistId, playlist_track::Column::TrackId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        // Imported tracks' texts changed: mark their labels stale.
+        let touched: Vec<i64> = tracks.iter().map(|t| t.id).collect();
+        for chunk in touched.chunks(CHUNK) {
+            track_emotion::Entity::delete_many()
+                .filter(track_emotion::Column::TrackId.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+        Self::bump_version(&txn).await?;
+        txn.commit().await?;
+        Ok(summary)
+    }
+
+    /// Labels tracks that have no current label (none yet, or from an older labeller version);
+    /// with `all`, relabels every track. Playlist names are analysed once each and reused.
+    pub async fn label_tracks(&self, analyzer: &TextAnalyzer, all: bool) -> Result<LabelSummary, CatalogError> {
+        let mut summary = LabelSummary::default();
+        let current: HashSet<i64> = if all {
+            HashSet::new()
+        } else {
+            track_emotion::Entity::find()
+                .select_only()
+                .column(track_emotion::Column::TrackId)
+                .filter(track_emotion::Column::Version.gte(LABEL_VERSION))
+                .into_tuple::<i64>()
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let playlists: HashMap<i64, (EmotionScores, i64)> = playlist::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, (analyzer.scores(&p.name), p.collections)))
+            .collect();
+
+        let mut last_id = i64::MIN;
+        let mut changed = false;
+        loop {
+            let batch: Vec<(i64, String)> = track::Entity::find()
+                .select_only()
+                .columns([track::Column::Id, track::Column::Name])
+                .filter(track::Column::Id.gt(last_id))
+                .order_by_asc(track::Column::Id)
+                .limit(LABEL_BATCH as u64)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            let Some((max_id, _)) = batch.last() else { break };
+            last_id = *max_id;
+            let todo: Vec<(i64, String)> = batch.into_iter().filter(|(id, _)| !current.contains(id)).collect();
+            if todo.is_empty() {
+                continue;
+            }
+            let ids: Vec<i64> = todo.iter().map(|(id, _)| *id).collect();
+            let mut texts: HashMap<i64, TrackTexts> = HashMap::new();
+            for (pid, tid) in playlist_track::Entity::find()
+                .select_only()
+                .columns([playlist_track::Column::PlaylistId, playlist_track::Column::TrackId])
+                .filter(playlist_track::Column::TrackId.is_in(ids.iter().copied()))
+                .into_tuple::<(i64, i64)>()
+                .all(&self.db)
+                .await?
+            {
+                if let Some(p) = playlists.get(&pid) {
+                    texts.entry(tid).or_default().playlists.push(*p);
+                }
+            }
+            for l in lyric::Entity::find()
+                .filter(lyric::Column::TrackId.is_in(ids.iter().copied()))
+                .all(&self.db)
+                .await?
+            {
+                if !l.content.trim().is_empty() {
+                    texts.entry(l.track_id).or_default().lyrics = Some(analyzer.scores(&l.content));
+                }
+            }
+            for c in comment::Entity::find()
+                .filter(comment::Column::TrackId.is_in(ids.iter().copied()))
+                .all(&self.db)
+                .await?
+            {
+                texts.entry(c.track_id).or_default().comments.push((analyzer.scores(&c.content), c.liked_count));
+            }
+            let mut rows = Vec::with_capacity(todo.len());
+            for (id, name) in &todo {
+                let mut t = texts.remove(id).unwrap_or_default();
+                t.title = analyzer.scores(name);
+                let emotion = track_emotion(&t);
+                summary.tracks += 1;
+                let (vector, dominant) = match emotion {
+                    Some(e) => {
+                        summary.labelled += 1;
+                        (e.to_bytes(), e.dominant().code().to_string())
+                    }
+                    None => {
+                        summary.no_emotion += 1;
+                        (Vec::new(), String::new())
+                    }
+                };
+                rows.push(track_emotion::ActiveModel {
+                    track_id: sea_orm::Set(*id),
+                    vector: sea_orm::Set(vector),
+                    dominant: sea_orm::Set(dominant),
+                    version: sea_orm::Set(LABEL_VERSION),
+                });
+            }
+            let txn = self.db.begin().await?;
+            for chunk in rows.chunks(CHUNK) {
+                track_emotion::Entity::insert_many(chunk.to_vec())
+                    .on_conflict(
+                        OnConflict::column(track_emotion::Column::TrackId)
+                            .update_columns([
+                                track_emotion::Column::Vector,
+                                track_emotion::Column::Dominant,
+                                track_emotion::Column::Version,
+                            ])
+                            .to_owned(),
+                    )
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+            txn.commit().await?;
+            changed = true;
+        }
+        if changed {
+            Self::bump_version(&self.db).await?;
+        }
+        Ok(summary)
+    }
+
+    /// Every stored emotion vector with its track id, in track-id order; rows that are not valid
+    /// vectors (no emotion, or corrupt) are skipped.
+    pub async fn load_vectors(&self) -> Result<Vec<(i64, Emotion)>, CatalogError> {
+        let rows: Vec<(i64, Vec<u8>)> = track_emotion::Entity::find()
+            .select_only()
+            .columns([track_emotion::Column::TrackId, track_emotion::Column::Vector])
+            .filter(track_emotion::Column::Dominant.ne(""))
+            .order_by_asc(track_emotion::Column::TrackId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut bad = 0usize;
+        let out: Vec<(i64, Emotion)> = rows
+            .into_iter()
+            .filter_map(|(id, blob)| {
+                let e = Emotion::from_bytes(&blob);
+                if e.is_none() {
+                    bad += 1;
+                }
+                e.map(|e| (id, e))
+            })
+            .collect();
+        if bad > 0 {
+            tracing::warn!(bad, "skipped stored emotion vectors that do not decode");
+        }
+        Ok(out)
+    }
+
+    /// Titles, artists and popularity of the given tracks, keyed by id.
+    pub async fn track_infos(&self, ids: &[i64]) -> Result<HashMap<i64, TrackInfo>, CatalogError> {
+        let mut out: HashMap<i64, TrackInfo> = HashMap::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        for t in track::Entity::find()
+            .filter(track::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?
+        {
+            out.insert(t.id, TrackInfo { id: t.id, name: t.name, artists: Vec::new(), popularity: t.popularity });
+        }
+        let links = track_artist::Entity::find()
+            .filter(track_artist::Column::TrackId.is_in(ids.iter().copied()))
+            .order_by_asc(track_artist::Column::Position)
+            .find_also_related(artist::Entity)
+            .all(&self.db)
+            .await?;
+        for (link, a) in links {
+            if let (Some(t), Some(a)) = (out.get_mut(&link.track_id), a) {
+                t.artists.push(a.name);
+            }
+        }
+        Ok(out)
+    }
+}
+
+async fn artist_ids<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, i64>, DbErr> {
+    let rows: Vec<(i64, String)> = artist::Entity::find()
+        .select_only()
+        .columns([artist::Column::Id, artist::Column::Name])
+        .order_by_asc(artist::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut map = HashMap::with_capacity(rows.len());
+    for (id, name) in rows {
+        map.entry(name).or_insert(id);
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_hide_passwords() {
+        let table = [
+            ("postgres://bob:secret@db:5432/x", "postgres://bob:***@db:5432/x"),
+            ("postgres://bob@db/x", "postgres://bob:***@db/x"),
+            ("sqlite://moodtune.db?mode=rwc", "sqlite://moodtune.db?mode=rwc"),
+        ];
+        for (url, want) in table {
+            assert_eq!(redact_url(url), want);
+        }
+    }
+}

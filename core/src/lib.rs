@@ -1,0 +1,20 @@
+//! moodtune-core: the whole brain of moodtune, and no chat platform.
+//!
+//! Data flows one way: text (or, later, a photo) -> [`emotion::Emotion`] -> [`index`] -> track ids ->
+//! [`catalog`] -> [`recommend::Recommendation`]. Adapters call only [`recommend::Engine`]; this
+//! crate never imports teloxide or serenity, and adapters never touch the database or the index.
+
+pub mod catalog;
+pub mod dump;
+pub mod emotion;
+pub mod eval;
+pub mod index;
+pub mod label;
+pub mod lexicon;
+pub mod recommend;
+pub mod text;
+
+pub use catalog::{Catalog, CatalogError, CatalogStats, TrackInfo};
+pub use emotion::{Category, Emotion, EmotionScores, MainClass};
+pub use recommend::{Engine, EngineConfig, Recommendation, RecommendError, RecommendedTrack, StartError};
+pub use text::{Method, TextAnalyzer};

@@ -1,0 +1,359 @@
+//! The one facade adapters call: a mood in, songs out.
+//!
+//! [`Engine::open`] wires the lexicon, the text analyser, the catalog database and the index.
+//! The index starts as an exact scan (ready at once) and is replaced by an HNSW graph built in the
+//! background for catalogs large enough to need one, so start-up never waits for a build.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::catalog::{Catalog, CatalogError, TrackInfo};
+use crate::emotion::{Emotion, DIM};
+use crate::index::{ExactIndex, HnswIndex, HnswParams, VectorIndex};
+use crate::lexicon::{LoadReport, Lexicon};
+use crate::text::{Method, TextAnalyzer};
+
+/// How many neighbours one query considers; pages ("more like this") are cut from this window.
+pub const CANDIDATES: usize = 100;
+/// Default number of songs in a reply.
+pub const DEFAULT_K: usize = 10;
+
+/// Everything the engine needs to start.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// `sqlite://file.db?mode=rwc` or `postgres://...`.
+    pub database_url: String,
+    /// Another DLUT-format lexicon file instead of the embedded one.
+    pub lexicon_path: Option<PathBuf>,
+    /// Load the bundled demo catalog when the database has no tracks.
+    pub load_demo: bool,
+    /// Text-analysis method.
+    pub method: Method,
+    /// Database pool size.
+    pub db_max_connections: u32,
+    /// Database connect/acquire timeout.
+    pub db_timeout: Duration,
+    /// Catalogs with fewer vectors than this are served by the exact scan only.
+    pub exact_below: usize,
+    /// HNSW parameters.
+    pub hnsw: HnswParams,
+    /// Longest text accepted, in characters.
+    pub max_text_chars: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            database_url: "sqlite://moodtune.db?mode=rwc".into(),
+            lexicon_path: None,
+            load_demo: true,
+            method: Method::default(),
+            db_max_connections: 8,
+            db_timeout: Duration::from_secs(5),
+            exact_below: 2_000,
+            hnsw: HnswParams::default(),
+            max_text_chars: 4_000,
+        }
+    }
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The lexicon file could not be read.
+    #[error("cannot read the lexicon file {path}: {source}")]
+    LexiconRead {
+        /// The file.
+        path: PathBuf,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The lexicon file held no usable rows.
+    #[error("the lexicon file {path} has no usable rows ({rows} rows read, {skipped} skipped)")]
+    LexiconEmpty {
+        /// The file.
+        path: PathBuf,
+        /// Rows read.
+        rows: usize,
+        /// Rows skipped.
+        skipped: usize,
+    },
+    /// The database could not be opened, migrated or read.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// Why a recommendation could not be made. The Display text is what a user may read.
+#[derive(Debug, thiserror::Error)]
+pub enum RecommendError {
+    /// Nothing but whitespace was sent.
+    #[error("Tell me how you feel in a few words and I'll find songs for it.")]
+    Empty,
+    /// The text is longer than the limit.
+    #[error("That's a lot to take in. Please keep it under {max} characters.")]
+    TooLong {
+        /// The limit, in characters.
+        max: usize,
+    },
+    /// The text carried no emotion the analyser recognises.
+    #[error("I couldn't read a mood from that. Try a few words about how you feel, like \"有点难过\" or \"开心\".")]
+    NoEmotion,
+    /// The catalog has no labelled tracks yet.
+    #[error("I have no songs to recommend yet. Please try again later.")]
+    EmptyCatalog,
+    /// The database failed while fetching the songs.
+    #[error("Sorry, my music library is unavailable right now. Please try again in a minute.")]
+    Storage(#[source] CatalogError),
+}
+
+/// One recommended song.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RecommendedTrack {
+    /// Title, artists, popularity.
+    #[serde(flatten)]
+    pub info: TrackInfo,
+    /// NetEase link.
+    pub url: String,
+    /// Euclidean distance between the mood and the track's emotion.
+    pub distance: f32,
+}
+
+/// A reply: the detected mood and the songs for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    /// The mood detected.
+    pub emotion: Emotion,
+    /// Songs, closest first.
+    pub tracks: Vec<RecommendedTrack>,
+    /// Index of the first song in the whole candidate list (for "more like this").
+    pub offset: usize,
+    /// Whether more songs exist after this page.
+    pub has_more: bool,
+}
+
+impl Recommendation {
+    /// The JSON shape of `moodtune recommend --json` and the HTTP API.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "emotion": self.emotion.to_map(),
+            "tracks": self.tracks.iter().map(|t| serde_json::json!({
+                "id": t.info.id,
+                "name": t.info.name,
+                "artists": t.info.artists,
+                "url": t.url,
+                "distance": t.distance,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The searchable state: track ids by slot, and an index over their vectors.
+struct IndexState {
+    ids: Vec<i64>,
+    index: Box<dyn VectorIndex>,
+}
+
+/// What the index currently is, for logs, readiness probes and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexInfo {
+    /// `exact` or `hnsw`.
+    pub kind: &'static str,
+    /// Vectors indexed.
+    pub len: usize,
+    /// Whether the final index for this catalog is in place (an HNSW build may be pending).
+    pub complete: bool,
+}
+
+/// The recommender: cheap to share (`Arc<Engine>`), safe to call from many tasks.
+pub struct Engine {
+    analyzer: Arc<TextAnalyzer>,
+    catalog: Catalog,
+    index: Arc<RwLock<Arc<IndexState>>>,
+    pending_build: Arc<std::sync::atomic::AtomicBool>,
+    config: EngineConfig,
+    lexicon_report: LoadReport,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("index", &self.index_info()).finish()
+    }
+}
+
+/// Loads the lexicon named by the config (or the embedded one) and reports what was skipped.
+pub fn load_lexicon(path: Option<&PathBuf>) -> Result<(Lexicon, LoadReport), StartError> {
+    let (lex, report) = match path {
+        None => Lexicon::embedded(),
+        Some(p) => {
+            let bytes = std::fs::read(p).map_err(|source| StartError::LexiconRead { path: p.clone(), source })?;
+            let text = String::from_utf8_lossy(&bytes);
+            let (lex, report) = Lexicon::parse(&text);
+            if lex.is_empty() {
+                return Err(StartError::LexiconEmpty { path: p.clone(), rows: report.rows, skipped: report.skipped_rows });
+            }
+            (lex, report)
+        }
+    };
+    tracing::info!(
+        words = report.words,
+        entries = report.entries,
+        skipped_rows = report.skipped_rows,
+        skipped_auxiliary = report.skipped_auxiliary,
+        fixed_intensities = report.fixed_intensities,
+        "lexicon loaded"
+    );
+    for (line, what) in report.problems.iter().take(5) {
+        tracing::debug!(line, what, "lexicon row problem");
+    }
+    Ok((lex, report))
+}
+
+impl Engine {
+    /// Opens the database (migrating it), loads the demo catalog on first run, labels unlabelled
+    /// tracks and makes the index ready (exact scan now, HNSW in the background when large).
+    pub async fn open(config: EngineConfig) -> Result<Engine, StartError> {
+        let started = Instant::now();
+        let lexicon_path = config.lexicon_path.clone();
+        let method = config.method;
+        let (analyzer, lexicon_report) = tokio::task::spawn_blocking(move || {
+            load_lexicon(lexicon_path.as_ref()).map(|(lex, rep)| (TextAnalyzer::new(lex, method), rep))
+        })
+        .await
+        .expect("lexicon loading does not panic")?;
+        let analyzer = Arc::new(analyzer);
+        let catalog = Catalog::open(&config.database_url, config.db_max_connections, config.db_timeout).await?;
+        if config.load_demo && catalog.track_count().await? == 0 {
+            let (playlists, report) = crate::dump::parse(crate::dump::EMBEDDED_DEMO);
+            let summary = catalog.import_playlists(&playlists).await?;
+            tracing::info!(playlists = summary.playlists, tracks = summary.tracks, skipped = report.skipped_tracks, "demo catalog loaded");
+        }
+        let label = catalog.label_tracks(&analyzer, false).await?;
+        if label.tracks > 0 {
+            tracing::info!(tracks = label.tracks, labelled = label.labelled, no_emotion = label.no_emotion, "tracks labelled");
+        }
+        let engine = Engine {
+            analyzer,
+            catalog,
+            index: Arc::new(RwLock::new(Arc::new(IndexState { ids: Vec::new(), index: Box::new(ExactIndex::default()) }))),
+            pending_build: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            config,
+            lexicon_report,
+        };
+        engine.reload_index().await?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, index = ?engine.index_info(), "engine ready");
+        Ok(engine)
+    }
+
+    /// Reloads vectors from the database: the exact scan takes over at once, and an HNSW graph is
+    /// built in the background and swapped in when done (for catalogs of `exact_below` or more).
+    pub async fn reload_index(&self) -> Result<(), CatalogError> {
+        let rows = self.catalog.load_vectors().await?;
+        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+        let vectors: Vec<[f32; DIM]> = rows.iter().map(|(_, e)| e.0).collect();
+        let exact = IndexState { ids: ids.clone(), index: Box::new(ExactIndex::new(vectors.clone())) };
+        *self.index.write().expect("index lock") = Arc::new(exact);
+        if vectors.len() >= self.config.exact_below {
+            self.pending_build.store(true, std::sync::atomic::Ordering::SeqCst);
+            let slot = Arc::clone(&self.index);
+            let pending = Arc::clone(&self.pending_build);
+            let params = self.config.hnsw;
+            tokio::task::spawn_blocking(move || {
+                let t = Instant::now();
+                let hnsw = HnswIndex::build(&vectors, params);
+                *slot.write().expect("index lock") = Arc::new(IndexState { ids, index: Box::new(hnsw) });
+                pending.store(false, std::sync::atomic::Ordering::SeqCst);
+                tracing::info!(vectors = vectors.len(), build_ms = t.elapsed().as_millis() as u64, "hnsw index swapped in");
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits until a background index build (if any) has finished; for tools and tests.
+    pub async fn wait_for_index(&self) {
+        while self.pending_build.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// What the index is right now.
+    pub fn index_info(&self) -> IndexInfo {
+        let state = self.index.read().expect("index lock").clone();
+        IndexInfo {
+            kind: state.index.name(),
+            len: state.index.len(),
+            complete: !self.pending_build.load(std::sync::atomic::Ordering::SeqCst),
+        }
+    }
+
+    /// The text analyser (for evaluation and benchmarks).
+    pub fn analyzer(&self) -> &TextAnalyzer {
+        &self.analyzer
+    }
+
+    /// The catalog (for the CLI's import and stats commands).
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// What the lexicon loader skipped.
+    pub fn lexicon_report(&self) -> &LoadReport {
+        &self.lexicon_report
+    }
+
+    /// Checks a text against the limits before any work is done on it.
+    pub fn check_text<'a>(&self, text: &'a str) -> Result<&'a str, RecommendError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(RecommendError::Empty);
+        }
+        // Count lazily: stop as soon as the limit is passed (a 1 MB message costs nothing more).
+        if text.chars().nth(self.config.max_text_chars).is_some() {
+            return Err(RecommendError::TooLong { max: self.config.max_text_chars });
+        }
+        Ok(text)
+    }
+
+    /// The mood of a text, or why there is none.
+    pub fn text_emotion(&self, text: &str) -> Result<Emotion, RecommendError> {
+        let text = self.check_text(text)?;
+        self.analyzer.scores(text).finish().ok_or(RecommendError::NoEmotion)
+    }
+
+    /// Songs for the mood of a text: the first `k`.
+    pub async fn recommend_text(&self, text: &str, k: usize) -> Result<Recommendation, RecommendError> {
+        let emotion = self.text_emotion(text)?;
+        self.recommend_emotion(&emotion, k, 0).await
+    }
+
+    /// Songs for a mood: `k` of them starting at `offset` in the candidate list (offset 0 is the
+    /// first page; "more like this" asks for the next offset). Ties in distance go to the more
+    /// popular track; the same title by the same artists appears once.
+    pub async fn recommend_emotion(&self, emotion: &Emotion, k: usize, offset: usize) -> Result<Recommendation, RecommendError> {
+        let state = self.index.read().expect("index lock").clone();
+        if state.index.is_empty() {
+            return Err(RecommendError::EmptyCatalog);
+        }
+        let neighbours = state.index.search(emotion, CANDIDATES);
+        let ids: Vec<i64> = neighbours.iter().map(|n| state.ids[n.slot as usize]).collect();
+        let infos = self.catalog.track_infos(&ids).await.map_err(RecommendError::Storage)?;
+        let mut candidates: Vec<RecommendedTrack> = neighbours
+            .iter()
+            .zip(ids.iter())
+            .filter_map(|(n, id)| {
+                infos.get(id).map(|info| RecommendedTrack { url: info.url(), info: info.clone(), distance: n.distance })
+            })
+            .collect();
+        // Distances equal to 1e-4 are ties (catalogs hold many identical vectors): popularity decides.
+        candidates.sort_by(|a, b| {
+            let (da, db) = ((a.distance * 1e4).round() as i64, (b.distance * 1e4).round() as i64);
+            da.cmp(&db).then(b.info.popularity.cmp(&a.info.popularity)).then(a.info.id.cmp(&b.info.id))
+        });
+        let mut seen = HashSet::new();
+        candidates.retain(|t| seen.insert((t.info.name.trim().to_lowercase(), t.info.artists.clone())));
+        let total = candidates.len();
+        let tracks: Vec<RecommendedTrack> = candidates.into_iter().skip(offset).take(k).collect();
+        Ok(Recommendation { emotion: *emotion, has_more: offset + tracks.len() < total, tracks, offset })
+    }
+}
