@@ -1,1 +1,68 @@
-fn main(){}
+//! `moodtune`: the binary. Parses the command line, reads configuration from the environment,
+//! starts the engine and hands it to an adapter or a one-shot command.
+//!
+//! With no subcommand and no platform token it opens the console chat on the embedded default
+//! (a SQLite file, the bundled demo catalog and the bundled lexicon).
+
+mod cmd;
+mod config;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Global;
+
+/// Reads how you feel and answers with songs.
+#[derive(Debug, Parser)]
+#[command(name = "moodtune", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Chat in the terminal: type a mood, get songs (the default without platform tokens).
+    Chat,
+    /// One-shot: print songs for the mood of TEXT.
+    Recommend(cmd::recommend::Args),
+    /// Import a catalog into the database.
+    #[command(subcommand)]
+    Import(cmd::import::Import),
+    /// Measure the text analyser on labelled posts.
+    #[command(subcommand)]
+    Eval(cmd::eval::Eval),
+    /// Inspect the catalog.
+    #[command(subcommand)]
+    Catalog(cmd::catalog::CatalogCmd),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let verbose_default = matches!(cli.command, Some(Command::Import(_)));
+    config::init_logging(&cli.global, verbose_default);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("moodtune: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            None | Some(Command::Chat) => cmd::chat::run(&cli.global).await,
+            Some(Command::Recommend(args)) => cmd::recommend::run(&cli.global, args).await,
+            Some(Command::Import(c)) => cmd::import::run(&cli.global, c).await,
+            Some(Command::Eval(c)) => cmd::eval::run(&cli.global, c).await,
+            Some(Command::Catalog(c)) => cmd::catalog::run(&cli.global, c).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("moodtune: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -10,13 +10,13 @@ use moodtune_migrations::{Migrator, MigratorTrait};
 use moodtune_models::{artist, catalog_meta, comment, lyric, playlist, playlist_track, track, track_artist, track_emotion};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    ColumnTrait, ConnectOptions, RelationTrait, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 use crate::dump::DumpPlaylist;
 use crate::emotion::{EmotionScores, Emotion};
-use crate::label::{track_emotion, TrackTexts, LABEL_VERSION};
+use crate::label::{track_scores, TrackTexts, LABEL_VERSION};
 use crate::text::TextAnalyzer;
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
@@ -96,6 +96,19 @@ pub struct CatalogStats {
     pub comments: u64,
     /// Tracks with an emotion vector.
     pub labelled: u64,
+}
+
+/// A labelled track as the index sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredVector {
+    /// NetEase song id.
+    pub track_id: i64,
+    /// Popularity, which orders tracks that share a vector and are equally well attested.
+    pub popularity: i32,
+    /// Evidence behind the vector (raw score total); orders tracks that share a vector.
+    pub strength: f32,
+    /// The track's emotion.
+    pub emotion: Emotion,
 }
 
 /// What a reply shows about a track.
@@ -418,9 +431,9 @@ impl Catalog {
             for (id, name) in &todo {
                 let mut t = texts.remove(id).unwrap_or_default();
                 t.title = analyzer.scores(name);
-                let emotion = track_emotion(&t);
+                let scores = track_scores(&t);
                 summary.tracks += 1;
-                let (vector, dominant) = match emotion {
+                let (vector, dominant) = match scores.finish() {
                     Some(e) => {
                         summary.labelled += 1;
                         (e.to_bytes(), e.dominant().code().to_string())
@@ -433,6 +446,7 @@ impl Catalog {
                 rows.push(track_emotion::ActiveModel {
                     track_id: sea_orm::Set(*id),
                     vector: sea_orm::Set(vector),
+                    strength: sea_orm::Set(scores.total()),
                     dominant: sea_orm::Set(dominant),
                     version: sea_orm::Set(LABEL_VERSION),
                 });
@@ -444,6 +458,7 @@ impl Catalog {
                         OnConflict::column(track_emotion::Column::TrackId)
                             .update_columns([
                                 track_emotion::Column::Vector,
+                                track_emotion::Column::Strength,
                                 track_emotion::Column::Dominant,
                                 track_emotion::Column::Version,
                             ])
@@ -461,26 +476,28 @@ impl Catalog {
         Ok(summary)
     }
 
-    /// Every stored emotion vector with its track id, in track-id order; rows that are not valid
-    /// vectors (no emotion, or corrupt) are skipped.
-    pub async fn load_vectors(&self) -> Result<Vec<(i64, Emotion)>, CatalogError> {
-        let rows: Vec<(i64, Vec<u8>)> = track_emotion::Entity::find()
+    /// Every stored emotion vector with its track id, strength and popularity; rows that are not valid vectors (no emotion, or corrupt) are skipped.
+    pub async fn load_vectors(&self) -> Result<Vec<StoredVector>, CatalogError> {
+        let rows: Vec<(i64, Vec<u8>, f32, i32)> = track_emotion::Entity::find()
             .select_only()
-            .columns([track_emotion::Column::TrackId, track_emotion::Column::Vector])
+            .columns([track_emotion::Column::TrackId, track_emotion::Column::Vector, track_emotion::Column::Strength])
+            .column(track::Column::Popularity)
+            .join(sea_orm::JoinType::InnerJoin, track_emotion::Relation::Track.def())
             .filter(track_emotion::Column::Dominant.ne(""))
+            .order_by_desc(track::Column::Popularity)
             .order_by_asc(track_emotion::Column::TrackId)
             .into_tuple()
             .all(&self.db)
             .await?;
         let mut bad = 0usize;
-        let out: Vec<(i64, Emotion)> = rows
+        let out: Vec<StoredVector> = rows
             .into_iter()
-            .filter_map(|(id, blob)| {
+            .filter_map(|(track_id, blob, strength, popularity)| {
                 let e = Emotion::from_bytes(&blob);
                 if e.is_none() {
                     bad += 1;
                 }
-                e.map(|e| (id, e))
+                e.map(|emotion| StoredVector { track_id, popularity, strength, emotion })
             })
             .collect();
         if bad > 0 {

@@ -29,6 +29,12 @@ fn ln_weight(x: f64) -> f32 {
 
 /// Combines the texts into the track's emotion, or `None` when none of them carried emotion.
 pub fn track_emotion(t: &TrackTexts) -> Option<Emotion> {
+    track_scores(t).finish()
+}
+
+/// The weighted raw sum of a track's texts (before the one softmax); its total is the strength
+/// of the evidence.
+pub fn track_scores(t: &TrackTexts) -> EmotionScores {
     let crowd: f64 = t
         .comments
         .iter()
@@ -43,7 +49,7 @@ pub fn track_emotion(t: &TrackTexts) -> Option<Emotion> {
     for (scores, likes) in t.comments.iter().chain(t.playlists.iter()) {
         total.add_scaled(scores, ln_weight((*likes).max(0) as f64 + 1.0));
     }
-    total.finish()
+    total
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::catalog::{Catalog, CatalogError, TrackInfo};
 use crate::emotion::{Emotion, DIM};
-use crate::index::{ExactIndex, HnswIndex, HnswParams, VectorIndex};
+use crate::index::{dedup, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use crate::lexicon::{LoadReport, Lexicon};
 use crate::text::{Method, TextAnalyzer};
 
@@ -52,7 +52,7 @@ impl Default for EngineConfig {
             method: Method::default(),
             db_max_connections: 8,
             db_timeout: Duration::from_secs(5),
-            exact_below: 2_000,
+            exact_below: 1_000,
             hnsw: HnswParams::default(),
             max_text_chars: 4_000,
         }
@@ -149,9 +149,11 @@ impl Recommendation {
     }
 }
 
-/// The searchable state: track ids by slot, and an index over their vectors.
+/// The searchable state: an index over the distinct vectors, and for each distinct vector (slot)
+/// the tracks that carry it, most popular first.
 struct IndexState {
-    ids: Vec<i64>,
+    groups: Vec<Vec<i64>>,
+    tracks: usize,
     index: Box<dyn VectorIndex>,
 }
 
@@ -160,8 +162,10 @@ struct IndexState {
 pub struct IndexInfo {
     /// `exact` or `hnsw`.
     pub kind: &'static str,
-    /// Vectors indexed.
+    /// Distinct vectors indexed.
     pub len: usize,
+    /// Tracks reachable through them.
+    pub tracks: usize,
     /// Whether the final index for this catalog is in place (an HNSW build may be pending).
     pub complete: bool,
 }
@@ -180,6 +184,30 @@ impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine").field("index", &self.index_info()).finish()
     }
+}
+
+/// The part of a title that names the song: lowercased, without a trailing bracketed or dashed
+/// qualifier such as "(Live)", "（伴奏）" or " - Remix".
+pub fn title_key(name: &str) -> String {
+    let cut = name
+        .char_indices()
+        .find(|(i, c)| *i > 0 && matches!(c, '(' | '（' | '[' | '【' | '「' | '-' | '—'))
+        .map(|(i, _)| i)
+        .unwrap_or(name.len());
+    let key = name[..cut].trim().to_lowercase();
+    if key.is_empty() {
+        name.trim().to_lowercase()
+    } else {
+        key
+    }
+}
+
+/// A fixed bit mixer (splitmix64's finaliser): a stable, well-spread order for ties.
+fn mix(id: i64) -> u64 {
+    let mut z = (id as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// Loads the lexicon named by the config (or the embedded one) and reports what was skipped.
@@ -236,7 +264,7 @@ impl Engine {
         let engine = Engine {
             analyzer,
             catalog,
-            index: Arc::new(RwLock::new(Arc::new(IndexState { ids: Vec::new(), index: Box::new(ExactIndex::default()) }))),
+            index: Arc::new(RwLock::new(Arc::new(IndexState { groups: Vec::new(), tracks: 0, index: Box::new(ExactIndex::default()) }))),
             pending_build: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             config,
             lexicon_report,
@@ -250,23 +278,39 @@ impl Engine {
     /// built in the background and swapped in when done (for catalogs of `exact_below` or more).
     pub async fn reload_index(&self) -> Result<(), CatalogError> {
         let rows = self.catalog.load_vectors().await?;
-        let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
-        let vectors: Vec<[f32; DIM]> = rows.iter().map(|(_, e)| e.0).collect();
-        let exact = IndexState { ids: ids.clone(), index: Box::new(ExactIndex::new(vectors.clone())) };
+        let all: Vec<[f32; DIM]> = rows.iter().map(|r| r.emotion.0).collect();
+        let (vectors, slots) = dedup(&all);
+        // Within a group (tracks with the same vector): best attested first (the strength of the
+        // evidence, rounded so float noise does not matter), then most popular, then a fixed
+        // pseudo-random order so that ties do not always favour the oldest NetEase ids.
+        let groups: Vec<Vec<i64>> = slots
+            .iter()
+            .map(|g| {
+                let mut members: Vec<&crate::catalog::StoredVector> = g.iter().map(|i| &rows[*i as usize]).collect();
+                members.sort_by_key(|r| {
+                    (std::cmp::Reverse((r.strength * 100.0) as i64), std::cmp::Reverse(r.popularity), mix(r.track_id))
+                });
+                members.iter().map(|r| r.track_id).collect()
+            })
+            .collect();
+        let tracks = rows.len();
+        let exact = IndexState { groups: groups.clone(), tracks, index: Box::new(ExactIndex::new(vectors.clone())) };
         *self.index.write().expect("index lock") = Arc::new(exact);
         if vectors.len() >= self.config.exact_below {
             self.pending_build.store(true, std::sync::atomic::Ordering::SeqCst);
             let slot = Arc::clone(&self.index);
             let pending = Arc::clone(&self.pending_build);
             let params = self.config.hnsw;
-            tokio::task::spawn_blocking(move || {
+            // A plain thread, not spawn_blocking: a build must never delay process exit.
+            std::thread::spawn(move || {
                 let t = Instant::now();
                 let hnsw = HnswIndex::build(&vectors, params);
-                *slot.write().expect("index lock") = Arc::new(IndexState { ids, index: Box::new(hnsw) });
+                *slot.write().expect("index lock") = Arc::new(IndexState { groups, tracks, index: Box::new(hnsw) });
                 pending.store(false, std::sync::atomic::Ordering::SeqCst);
-                tracing::info!(vectors = vectors.len(), build_ms = t.elapsed().as_millis() as u64, "hnsw index swapped in");
+                tracing::info!(vectors = vectors.len(), tracks, build_ms = t.elapsed().as_millis() as u64, "hnsw index swapped in");
             });
         }
+        tracing::info!(tracks, distinct_vectors = self.index_info().len, "index loaded");
         Ok(())
     }
 
@@ -283,6 +327,7 @@ impl Engine {
         IndexInfo {
             kind: state.index.name(),
             len: state.index.len(),
+            tracks: state.tracks,
             complete: !self.pending_build.load(std::sync::atomic::Ordering::SeqCst),
         }
     }
@@ -300,6 +345,11 @@ impl Engine {
     /// What the lexicon loader skipped.
     pub fn lexicon_report(&self) -> &LoadReport {
         &self.lexicon_report
+    }
+
+    /// The longest text accepted, in characters (adapters quote it to users).
+    pub fn max_text_chars(&self) -> usize {
+        self.config.max_text_chars
     }
 
     /// Checks a text against the limits before any work is done on it.
@@ -335,25 +385,55 @@ impl Engine {
         if state.index.is_empty() {
             return Err(RecommendError::EmptyCatalog);
         }
-        let neighbours = state.index.search(emotion, CANDIDATES);
-        let ids: Vec<i64> = neighbours.iter().map(|n| state.ids[n.slot as usize]).collect();
+        // Walk the nearest distinct vectors, taking their tracks (most popular first) until the
+        // candidate window is full.
+        let mut picked: Vec<(i64, f32)> = Vec::with_capacity(CANDIDATES);
+        for n in state.index.search(emotion, CANDIDATES) {
+            for id in state.groups[n.slot as usize].iter().take(CANDIDATES - picked.len()) {
+                picked.push((*id, n.distance));
+            }
+            if picked.len() >= CANDIDATES {
+                break;
+            }
+        }
+        let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
         let infos = self.catalog.track_infos(&ids).await.map_err(RecommendError::Storage)?;
-        let mut candidates: Vec<RecommendedTrack> = neighbours
+        let mut candidates: Vec<RecommendedTrack> = picked
             .iter()
-            .zip(ids.iter())
-            .filter_map(|(n, id)| {
-                infos.get(id).map(|info| RecommendedTrack { url: info.url(), info: info.clone(), distance: n.distance })
+            .filter_map(|(id, distance)| {
+                infos.get(id).map(|info| RecommendedTrack { url: info.url(), info: info.clone(), distance: *distance })
             })
             .collect();
-        // Distances equal to 1e-4 are ties (catalogs hold many identical vectors): popularity decides.
-        candidates.sort_by(|a, b| {
-            let (da, db) = ((a.distance * 1e4).round() as i64, (b.distance * 1e4).round() as i64);
-            da.cmp(&db).then(b.info.popularity.cmp(&a.info.popularity)).then(a.info.id.cmp(&b.info.id))
-        });
+        // Already in distance order, and within one vector in the group order above; the stable
+        // sort only guards against an index that returns near-ties slightly out of order.
+        candidates.sort_by_key(|t| (t.distance * 1e4).round() as i64);
+        // One song per title: covers and re-uploads ("(Live)", "（伴奏）", "(0.8x)") of the same title
+        // would otherwise crowd a reply; the same title by the same artists is always dropped.
         let mut seen = HashSet::new();
-        candidates.retain(|t| seen.insert((t.info.name.trim().to_lowercase(), t.info.artists.clone())));
+        candidates.retain(|t| seen.insert(title_key(&t.info.name)));
         let total = candidates.len();
         let tracks: Vec<RecommendedTrack> = candidates.into_iter().skip(offset).take(k).collect();
         Ok(Recommendation { emotion: *emotion, has_more: offset + tracks.len() < total, tracks, offset })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_keys_merge_versions_of_one_song() {
+        let table = [
+            ("富士山下", "富士山下"),
+            ("富士山下 (Live)", "富士山下"),
+            ("Baby,don't Cry (伴奏)", "baby,don't cry"),
+            ("我们的爱（0.8x）", "我们的爱"),
+            ("Song - Remix", "song"),
+            ("(Intro)", "(intro)"),
+            ("", ""),
+        ];
+        for (name, key) in table {
+            assert_eq!(title_key(name), key, "{name}");
+        }
     }
 }

@@ -9,6 +9,7 @@ enum TrackEmotions {
     Table,
     TrackId,
     Vector,
+    Strength,
     Dominant,
     Version,
 }
@@ -35,6 +36,7 @@ impl MigrationTrait for Migration {
                 .if_not_exists()
                 .col(ColumnDef::new(TrackEmotions::TrackId).big_integer().not_null().primary_key())
                 .col(ColumnDef::new(TrackEmotions::Vector).binary().not_null())
+                .col(ColumnDef::new(TrackEmotions::Strength).float().not_null().default(0.0))
                 .col(ColumnDef::new(TrackEmotions::Dominant).string_len(4).not_null())
                 .col(ColumnDef::new(TrackEmotions::Version).integer().not_null().default(1))
                 .foreign_key(

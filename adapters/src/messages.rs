@@ -1,0 +1,140 @@
+//! Every user-facing string, one table per language.
+//!
+//! Adapters pick a table with [`Lang`] and never write user-facing text inline, so a new language
+//! (or a kinder wording) is one edit in one place.
+
+use moodtune_core::RecommendError;
+
+/// A reply language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// Chinese.
+    Zh,
+    /// English.
+    #[default]
+    En,
+}
+
+impl Lang {
+    /// Parses `zh`, `en` and locale strings such as `zh_CN.UTF-8`, `zh-Hans` or `en-US`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The string table of this language.
+    pub fn messages(self) -> &'static Messages {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// The strings of one language.
+#[derive(Debug)]
+pub struct Messages {
+    /// Shown when a chat starts.
+    pub welcome: &'static str,
+    /// The command list.
+    pub help: &'static str,
+    /// Prefix of the mood line, before the emotion names.
+    pub mood_prefix: &'static str,
+    /// After the last page of songs.
+    pub no_more: &'static str,
+    /// `/more` with no mood asked yet.
+    pub more_without_mood: &'static str,
+    /// Input that is not valid UTF-8 text.
+    pub not_text: &'static str,
+    /// A command we do not know.
+    pub unknown_command: &'static str,
+    /// Said on `/quit`.
+    pub goodbye: &'static str,
+    /// Nothing but whitespace.
+    pub empty: &'static str,
+    /// Text over the limit; `{max}` is replaced.
+    pub too_long: &'static str,
+    /// No emotion found.
+    pub no_emotion: &'static str,
+    /// No songs in the catalog.
+    pub empty_catalog: &'static str,
+    /// The database failed.
+    pub storage: &'static str,
+}
+
+impl Messages {
+    /// What the user reads for an error of the engine.
+    pub fn error(&self, e: &RecommendError) -> String {
+        match e {
+            RecommendError::Empty => self.empty.to_string(),
+            RecommendError::TooLong { max } => self.too_long.replace("{max}", &max.to_string()),
+            RecommendError::NoEmotion => self.no_emotion.to_string(),
+            RecommendError::EmptyCatalog => self.empty_catalog.to_string(),
+            RecommendError::Storage(_) => self.storage.to_string(),
+        }
+    }
+}
+
+static EN: Messages = Messages {
+    welcome: "Hi, I'm moodtune. Tell me how you feel (in Chinese or a few words) and I'll find songs that fit.\nType /help for commands.",
+    help: "Just type how you feel, e.g. 下雨天一个人，有点难过\n/mood TEXT  songs for the mood of TEXT\n/more       more songs like the last ones\n/help       this list\n/quit       leave",
+    mood_prefix: "Your mood:",
+    no_more: "That's all I have for this mood. Tell me another one?",
+    more_without_mood: "Tell me a mood first, then /more gives you more songs like it.",
+    not_text: "I can only read text. That message wasn't valid UTF-8 text.",
+    unknown_command: "I don't know that command. Type /help to see what I can do.",
+    goodbye: "Bye! Take care.",
+    empty: "Tell me how you feel in a few words and I'll find songs for it.",
+    too_long: "That's a lot to take in. Please keep it under {max} characters.",
+    no_emotion: "I couldn't read a mood from that. Try a few words about how you feel, like \"有点难过\" or \"开心\".",
+    empty_catalog: "I have no songs to recommend yet. Please try again later.",
+    storage: "Sorry, my music library is unavailable right now. Please try again in a minute.",
+};
+
+static ZH: Messages = Messages {
+    welcome: "你好，我是 moodtune。说说你现在的心情，我来找适合的歌。\n输入 /help 查看命令。",
+    help: "直接输入你的心情，例如：下雨天一个人，有点难过\n/mood 文字  按这段文字的心情推荐\n/more       再来几首类似的\n/help       查看帮助\n/quit       退出",
+    mood_prefix: "你的心情：",
+    no_more: "这个心情的歌就这么多了，换个心情试试？",
+    more_without_mood: "先告诉我你的心情，再用 /more 听更多类似的歌。",
+    not_text: "我只能读文字，这条消息不是有效的 UTF-8 文本。",
+    unknown_command: "我不认识这个命令，输入 /help 看看我能做什么。",
+    goodbye: "再见，照顾好自己！",
+    empty: "用几个字说说你的心情，我来找歌。",
+    too_long: "内容太长啦，请控制在 {max} 个字以内。",
+    no_emotion: "我没读出这段话的心情。试试直接说说感受，比如“有点难过”或“好开心”。",
+    empty_catalog: "曲库里还没有歌，请稍后再试。",
+    storage: "抱歉，曲库暂时无法访问，请过一会儿再试。",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_map_to_languages() {
+        let table = [("zh", Some(Lang::Zh)), ("zh_CN.UTF-8", Some(Lang::Zh)), ("en-US", Some(Lang::En)), ("fr", None), ("", None)];
+        for (s, want) in table {
+            assert_eq!(Lang::parse(s), want, "{s}");
+        }
+    }
+
+    #[test]
+    fn every_error_has_a_message_in_every_language() {
+        for lang in [Lang::Zh, Lang::En] {
+            let m = lang.messages();
+            let errs = [RecommendError::Empty, RecommendError::TooLong { max: 7 }, RecommendError::NoEmotion, RecommendError::EmptyCatalog];
+            for e in errs {
+                let s = m.error(&e);
+                assert!(!s.is_empty() && !s.contains("{max}"), "{lang:?} {e:?}");
+            }
+            assert!(m.error(&RecommendError::TooLong { max: 7 }).contains('7'));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Plain-text rendering of a recommendation, shared by text-only adapters (console, logs).
+//! Platforms with markup (Telegram HTML, Discord embeds) render from the same parts.
+
+use moodtune_core::{Emotion, Recommendation};
+
+use crate::messages::Lang;
+
+/// Strongest categories shown in the mood line.
+pub const MOOD_TOP: usize = 3;
+/// Categories below this share are not worth naming.
+pub const MOOD_MIN_SHARE: f32 = 0.05;
+
+/// The mood in words: `悲伤 sad 62% · 思念 longing 21%`.
+pub fn mood_words(emotion: &Emotion) -> String {
+    emotion
+        .top(MOOD_TOP, MOOD_MIN_SHARE)
+        .iter()
+        .map(|(c, w)| format!("{} {} {:.0}%", c.zh(), c.en(), w * 100.0))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The whole reply as plain text: the mood line, then numbered `name — artists  link` lines.
+pub fn plain(rec: &Recommendation, lang: Lang) -> String {
+    let m = lang.messages();
+    let mut out = format!("{} {}\n", m.mood_prefix, mood_words(&rec.emotion));
+    if rec.tracks.is_empty() {
+        out.push_str(m.no_more);
+        out.push('\n');
+        return out;
+    }
+    for (i, t) in rec.tracks.iter().enumerate() {
+        let artists = if t.info.artists.is_empty() { "?".to_string() } else { t.info.artists.join(" / ") };
+        out.push_str(&format!("{:>2}. {} — {}  {}\n", rec.offset + i + 1, t.info.name, artists, t.url));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moodtune_core::{Category, EmotionScores, RecommendedTrack, TrackInfo};
+
+    #[test]
+    fn reply_names_the_mood_and_links_each_song() {
+        let mut s = EmotionScores::default();
+        s.add(Category::NB, 3.0);
+        s.add(Category::PF, 2.0);
+        let info = TrackInfo { id: 307018, name: "遗憾".into(), artists: vec!["许美静".into()], popularity: 90 };
+        let rec = Recommendation {
+            emotion: s.finish().unwrap(),
+            tracks: vec![RecommendedTrack { url: info.url(), info, distance: 0.1 }],
+            offset: 0,
+            has_more: false,
+        };
+        let text = plain(&rec, Lang::En);
+        assert!(text.starts_with("Your mood: 悲伤 sad 73% · 思念 longing 27%\n"), "{text}");
+        assert!(text.contains(" 1. 遗憾 — 许美静  https://music.163.com/song?id=307018"), "{text}");
+    }
+}

@@ -1,0 +1,7 @@
+//! One file per subcommand.
+
+pub mod catalog;
+pub mod chat;
+pub mod eval;
+pub mod import;
+pub mod recommend;

@@ -1,0 +1,75 @@
+//! Configuration: command-line flags, each with an environment variable behind it.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use moodtune_core::{Engine, EngineConfig, Method};
+use tracing_subscriber::EnvFilter;
+
+/// Settings shared by every subcommand.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Database URL: a SQLite file (created on first run) or postgres://user@host/db.
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://moodtune.db?mode=rwc")]
+    pub database_url: String,
+    /// A DLUT-format lexicon CSV to use instead of the embedded one.
+    #[arg(long, global = true, env = "MOODTUNE_LEXICON")]
+    pub lexicon: Option<PathBuf>,
+    /// Do not load the bundled demo catalog into an empty database.
+    #[arg(long, global = true, env = "MOODTUNE_NO_DEMO")]
+    pub no_demo: bool,
+    /// Reply language (zh or en); default from LANG.
+    #[arg(long, global = true, env = "MOODTUNE_LANG")]
+    pub lang: Option<String>,
+    /// Database pool size.
+    #[arg(long, global = true, env = "MOODTUNE_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+    /// Seconds to wait for the database before giving up.
+    #[arg(long, global = true, env = "MOODTUNE_DB_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_timeout_secs: u64,
+    /// Longest mood text accepted, in characters.
+    #[arg(long, global = true, env = "MOODTUNE_MAX_TEXT_CHARS", default_value_t = 4000)]
+    pub max_text_chars: usize,
+    /// Log more (info level) to stderr; RUST_LOG overrides.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+impl Global {
+    /// The engine configuration these settings describe.
+    pub fn engine_config(&self, method: Method) -> EngineConfig {
+        EngineConfig {
+            database_url: self.database_url.clone(),
+            lexicon_path: self.lexicon.clone(),
+            load_demo: !self.no_demo,
+            method,
+            db_max_connections: self.db_max_connections,
+            db_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
+            max_text_chars: self.max_text_chars.max(1),
+            ..EngineConfig::default()
+        }
+    }
+
+    /// Opens the engine with the default text method.
+    pub async fn open_engine(&self) -> anyhow::Result<Engine> {
+        Engine::open(self.engine_config(Method::default())).await.context("cannot start the engine")
+    }
+
+    /// The reply language: the flag, then LANG / LC_ALL, then English.
+    pub fn lang(&self) -> moodtune_adapters::Lang {
+        self.lang
+            .as_deref()
+            .and_then(moodtune_adapters::Lang::parse)
+            .or_else(|| std::env::var("LC_ALL").ok().as_deref().and_then(moodtune_adapters::Lang::parse))
+            .or_else(|| std::env::var("LANG").ok().as_deref().and_then(moodtune_adapters::Lang::parse))
+            .unwrap_or_default()
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` wins, else info with `-v` (or for long-running modes), else warn.
+pub fn init_logging(global: &Global, verbose_default: bool) {
+    let level = if global.verbose || verbose_default { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
