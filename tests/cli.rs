@@ -1,0 +1,175 @@
+//! The `moodtune` binary end to end, as a person uses it: the console chat over stdin/stdout, the
+//! one-shot `recommend`, `eval text`, `import playlists` and `catalog stats`, on a fresh SQLite
+//! file each time. (Declared in bot/Cargo.toml so that Cargo builds the binary first.)
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+struct Run {
+    dir: tempfile::TempDir,
+}
+
+impl Run {
+    fn new() -> Run {
+        Run { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_moodtune"));
+        c.current_dir(self.dir.path())
+            .env_remove("RUST_LOG")
+            .env_remove("MOODTUNE_LEXICON")
+            .env_remove("TELOXIDE_TOKEN")
+            .env_remove("DISCORD_TOKEN")
+            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", self.dir.path().join("m.db").display()))
+            .env("MOODTUNE_LANG", "en");
+        c
+    }
+
+    fn chat(&self, input: &[u8]) -> Output {
+        let mut child = self.cmd().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn console_chat_answers_every_kind_of_input() {
+    let run = Run::new();
+    let mut input = Vec::new();
+    input.extend_from_slice("下雨天一个人，有点难过\n".as_bytes());
+    input.extend_from_slice(b"/more\n");
+    input.extend_from_slice("😀😀😀\n".as_bytes());
+    input.extend_from_slice(b"/mood    \n");
+    input.extend(std::iter::repeat(b'a').take(1 << 20));
+    input.push(b'\n');
+    input.extend_from_slice(&"很".repeat(5000).into_bytes());
+    input.push(b'\n');
+    input.extend_from_slice(&[0xff, 0xfe, 0xfd, b'\n']);
+    input.extend_from_slice(b"/help\n/nonsense\n/quit\nthis line is never read\n");
+    let out = run.chat(&input);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    // (expected fragment, in order)
+    let expected = [
+        "Hi, I'm moodtune",
+        "Your mood: 悲伤 sad",
+        " 1. ",
+        "10. ",
+        "11. ",
+        "20. ",
+        "I couldn't read a mood from that",
+        "Tell me how you feel in a few words",
+        "Please keep it under 4000 characters",
+        "Please keep it under 4000 characters",
+        "wasn't valid UTF-8 text",
+        "/mood TEXT",
+        "I don't know that command",
+        "Bye!",
+    ];
+    let mut at = 0;
+    for frag in expected {
+        match text[at..].find(frag) {
+            Some(i) => at += i + frag.len(),
+            None => panic!("missing {frag:?} after byte {at} in:\n{text}"),
+        }
+    }
+    assert!(!text.contains("never read"));
+    let links = text.matches("https://music.163.com/song?id=").count();
+    assert_eq!(links, 20, "{text}");
+}
+
+#[test]
+fn one_shot_recommend_prints_json() {
+    let run = Run::new();
+    let out = run.cmd().args(["recommend", "-k", "5", "--json", "下雨天一个人，有点难过"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let emotion = v["emotion"].as_object().unwrap();
+    assert_eq!(emotion.len(), 21);
+    let sum: f64 = emotion.values().map(|x| x.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-4, "{sum}");
+    assert!(emotion["NB"].as_f64().unwrap() > 0.5);
+    let tracks = v["tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 5);
+    for t in tracks {
+        let id = t["id"].as_i64().unwrap();
+        assert_eq!(t["url"], format!("https://music.163.com/song?id={id}"));
+        assert!(t["name"].is_string() && t["artists"].is_array() && t["distance"].is_number(), "{t}");
+    }
+}
+
+#[test]
+fn one_shot_without_emotion_exits_with_a_clear_message() {
+    let run = Run::new();
+    let out = run.cmd().args(["recommend", "😀"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("couldn't read a mood"));
+    let out = run.cmd().args(["recommend", "--json", "🙂"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "no_emotion");
+}
+
+#[test]
+fn eval_text_ends_with_the_summary_line() {
+    let run = Run::new();
+    let file = run.dir.path().join("posts.jsonl");
+    std::fs::write(
+        &file,
+        "{\"content\": \"今天真开心，快乐极了\", \"label\": \"happiness\"}\n\
+         {\"content\": \"好伤心，想哭\", \"label\": \"sadness\"}\n\
+         {\"content\": \"😀\", \"label\": \"happiness\"}\n\
+         not json\n",
+    )
+    .unwrap();
+    let out = run.cmd().args(["eval", "text"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap();
+    // joy: p=1 r=1/2 f1=2/3; sadness: f1=1; five classes 0 -> (5/3)/7.
+    assert_eq!(last, "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3", "{text}");
+    assert!(text.contains("gold\\pred"), "confusion matrix first:\n{text}");
+}
+
+#[test]
+fn import_then_stats_on_an_empty_database() {
+    let run = Run::new();
+    let file = run.dir.path().join("dump.tsv");
+    std::fs::write(&file, "1\t伤心情歌\t100\t11::离别::阿杜::90\t12::晴天::周杰伦::99\n").unwrap();
+    let out = run.cmd().args(["--no-demo", "import", "playlists"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains("playlists=1 tracks=2"), "{}", stdout(&out));
+    let out = run.cmd().args(["--no-demo", "catalog", "stats", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["playlists"].as_u64(), v["tracks"].as_u64(), v["artists"].as_u64()), (Some(1), Some(2), Some(2)));
+    assert_eq!(v["labelled"].as_u64(), Some(2), "{v}");
+}
+
+#[test]
+fn bad_configuration_fails_fast_and_clearly() {
+    let run = Run::new();
+    let missing = run.cmd().env("MOODTUNE_LEXICON", "/nonexistent/lexicon.csv").args(["recommend", "难过"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read the lexicon file"));
+
+    let junk = run.dir.path().join("junk.csv");
+    std::fs::write(&junk, "this,is\nnot,a,lexicon\n").unwrap();
+    let out = run.cmd().env("MOODTUNE_LEXICON", &junk).args(["recommend", "难过"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no usable rows"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let down = run
+        .cmd()
+        .env("DATABASE_URL", "postgres://moodtune:hunter2@127.0.0.1:1/none")
+        .env("MOODTUNE_DB_TIMEOUT_SECS", "2")
+        .args(["recommend", "难过"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&down.stderr);
+    assert_eq!(down.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot open the database"), "{err}");
+    assert!(!err.contains("hunter2") && !err.contains("panicked"), "{err}");
+}

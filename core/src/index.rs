@@ -105,7 +105,7 @@ pub struct HnswParams {
 
 impl Default for HnswParams {
     fn default() -> Self {
-        HnswParams { ef_construction: 64, ef_search: 100, seed: 0x6d6f_6f64 }
+        HnswParams { ef_construction: 200, ef_search: 100, seed: 0x6d6f_6f64 }
     }
 }
 

@@ -1,1 +1,75 @@
+//! Shared harness of the end-to-end tests: databases to run against.
+//!
+//! Every storage test runs on SQLite (a fresh file) and on PostgreSQL (a fresh database on the
+//! server at `MOODTUNE_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`, dropped
+//! afterwards). PostgreSQL is required: a run without it fails loudly rather than passing on SQLite
+//! alone, unless `MOODTUNE_TEST_SKIP_PG=1` says so explicitly.
 
+use sea_orm::{ConnectionTrait, Database};
+
+/// Default PostgreSQL admin URL (trust auth on the CI machine).
+pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A database for one test; dropping it removes the SQLite file or the PostgreSQL database.
+pub struct TestDb {
+    /// URL to hand to the engine.
+    pub url: String,
+    /// Which backend, for assertion messages.
+    pub backend: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh SQLite file.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("moodtune.db").display());
+        TestDb { url, backend: "sqlite", _dir: Some(dir), pg_drop: None }
+    }
+
+    /// A fresh PostgreSQL database, or `None` when explicitly skipped.
+    pub async fn postgres(name: &str) -> Option<TestDb> {
+        if std::env::var("MOODTUNE_TEST_SKIP_PG").as_deref() == Ok("1") {
+            eprintln!("MOODTUNE_TEST_SKIP_PG=1: skipping the PostgreSQL run of {name}");
+            return None;
+        }
+        let admin = std::env::var("MOODTUNE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+        let db_name = format!("moodtune_{}_{}_{}", name, std::process::id(), rand::random::<u32>());
+        let conn = Database::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for storage tests ({e}); set MOODTUNE_TEST_SKIP_PG=1 to skip"));
+        conn.execute_unprepared(&format!("CREATE DATABASE \"{db_name}\"")).await.expect("create database");
+        conn.close().await.ok();
+        let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+        Some(TestDb {
+            url: format!("{base}/{db_name}"),
+            backend: "postgres",
+            _dir: None,
+            pg_drop: Some((admin, db_name)),
+        })
+    }
+
+    /// Both backends (PostgreSQL unless skipped).
+    pub async fn both(name: &str) -> Vec<TestDb> {
+        let mut v = vec![TestDb::sqlite()];
+        v.extend(TestDb::postgres(name).await);
+        v
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_drop.take() {
+            // Drop on a separate runtime: Drop may run inside or outside one.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let conn = Database::connect(&admin).await.ok()?;
+                    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
