@@ -11,7 +11,9 @@ struct Run {
 
 impl Run {
     fn new() -> Run {
-        Run { dir: tempfile::tempdir().unwrap() }
+        Run {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     fn cmd(&self) -> Command {
@@ -21,13 +23,25 @@ impl Run {
             .env_remove("MOODTUNE_LEXICON")
             .env_remove("TELOXIDE_TOKEN")
             .env_remove("DISCORD_TOKEN")
-            .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", self.dir.path().join("m.db").display()))
+            .env(
+                "DATABASE_URL",
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    self.dir.path().join("m.db").display()
+                ),
+            )
             .env("MOODTUNE_LANG", "en");
         c
     }
 
     fn chat(&self, input: &[u8]) -> Output {
-        let mut child = self.cmd().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = self
+            .cmd()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -53,7 +67,11 @@ fn console_chat_answers_every_kind_of_input() {
     input.extend_from_slice(b"/help\n/nonsense\n/quit\nthis line is never read\n");
     let out = run.chat(&input);
     let text = stdout(&out);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // (expected fragment, in order)
     let expected = [
         "Hi, I'm moodtune",
@@ -86,8 +104,16 @@ fn console_chat_answers_every_kind_of_input() {
 #[test]
 fn one_shot_recommend_prints_json() {
     let run = Run::new();
-    let out = run.cmd().args(["recommend", "-k", "5", "--json", "下雨天一个人，有点难过"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run
+        .cmd()
+        .args(["recommend", "-k", "5", "--json", "下雨天一个人，有点难过"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let emotion = v["emotion"].as_object().unwrap();
     assert_eq!(emotion.len(), 21);
@@ -99,7 +125,10 @@ fn one_shot_recommend_prints_json() {
     for t in tracks {
         let id = t["id"].as_i64().unwrap();
         assert_eq!(t["url"], format!("https://music.163.com/song?id={id}"));
-        assert!(t["name"].is_string() && t["artists"].is_array() && t["distance"].is_number(), "{t}");
+        assert!(
+            t["name"].is_string() && t["artists"].is_array() && t["distance"].is_number(),
+            "{t}"
+        );
     }
 }
 
@@ -109,7 +138,11 @@ fn one_shot_without_emotion_exits_with_a_clear_message() {
     let out = run.cmd().args(["recommend", "😀"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("couldn't read a mood"));
-    let out = run.cmd().args(["recommend", "--json", "🙂"]).output().unwrap();
+    let out = run
+        .cmd()
+        .args(["recommend", "--json", "🙂"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "no_emotion");
 }
@@ -126,44 +159,104 @@ fn eval_text_ends_with_the_summary_line() {
          not json\n",
     )
     .unwrap();
-    let out = run.cmd().args(["eval", "text"]).arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run
+        .cmd()
+        .args(["eval", "text"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = stdout(&out);
     let last = text.lines().last().unwrap();
     // joy: p=1 r=1/2 f1=2/3; sadness: f1=1; five classes 0 -> (5/3)/7.
-    assert_eq!(last, "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3", "{text}");
-    assert!(text.contains("gold\\pred"), "confusion matrix first:\n{text}");
+    assert_eq!(
+        last, "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3",
+        "{text}"
+    );
+    assert!(
+        text.contains("gold\\pred"),
+        "confusion matrix first:\n{text}"
+    );
 }
 
 #[test]
 fn import_then_stats_on_an_empty_database() {
     let run = Run::new();
     let file = run.dir.path().join("dump.tsv");
-    std::fs::write(&file, "1\t伤心情歌\t100\t11::离别::阿杜::90\t12::晴天::周杰伦::99\n").unwrap();
-    let out = run.cmd().args(["--no-demo", "import", "playlists"]).arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout(&out).contains("playlists=1 tracks=2"), "{}", stdout(&out));
-    let out = run.cmd().args(["--no-demo", "catalog", "stats", "--json"]).output().unwrap();
+    std::fs::write(
+        &file,
+        "1\t伤心情歌\t100\t11::离别::阿杜::90\t12::晴天::周杰伦::99\n",
+    )
+    .unwrap();
+    let out = run
+        .cmd()
+        .args(["--no-demo", "import", "playlists"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("playlists=1 tracks=2"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run
+        .cmd()
+        .args(["--no-demo", "catalog", "stats", "--json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((v["playlists"].as_u64(), v["tracks"].as_u64(), v["artists"].as_u64()), (Some(1), Some(2), Some(2)));
+    assert_eq!(
+        (
+            v["playlists"].as_u64(),
+            v["tracks"].as_u64(),
+            v["artists"].as_u64()
+        ),
+        (Some(1), Some(2), Some(2))
+    );
     assert_eq!(v["labelled"].as_u64(), Some(2), "{v}");
 }
 
 #[test]
 fn bad_configuration_fails_fast_and_clearly() {
     let run = Run::new();
-    let missing = run.cmd().env("MOODTUNE_LEXICON", "/nonexistent/lexicon.csv").args(["recommend", "难过"]).output().unwrap();
+    let missing = run
+        .cmd()
+        .env("MOODTUNE_LEXICON", "/nonexistent/lexicon.csv")
+        .args(["recommend", "难过"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read the lexicon file"));
 
     let junk = run.dir.path().join("junk.csv");
     std::fs::write(&junk, "this,is\nnot,a,lexicon\n").unwrap();
-    let out = run.cmd().env("MOODTUNE_LEXICON", &junk).args(["recommend", "难过"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no usable rows"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run
+        .cmd()
+        .env("MOODTUNE_LEXICON", &junk)
+        .args(["recommend", "难过"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no usable rows"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let down = run
         .cmd()
-        .env("DATABASE_URL", "postgres://moodtune:hunter2@127.0.0.1:1/none")
+        .env(
+            "DATABASE_URL",
+            "postgres://moodtune:hunter2@127.0.0.1:1/none",
+        )
         .env("MOODTUNE_DB_TIMEOUT_SECS", "2")
         .args(["recommend", "难过"])
         .output()
@@ -171,5 +264,8 @@ fn bad_configuration_fails_fast_and_clearly() {
     let err = String::from_utf8_lossy(&down.stderr);
     assert_eq!(down.status.code(), Some(1), "{err}");
     assert!(err.contains("cannot open the database"), "{err}");
-    assert!(!err.contains("hunter2") && !err.contains("panicked"), "{err}");
+    assert!(
+        !err.contains("hunter2") && !err.contains("panicked"),
+        "{err}"
+    );
 }

@@ -6,44 +6,87 @@ use moodtune_core::{dump, Emotion, Engine, EngineConfig, MainClass, RecommendErr
 use moodtune_tests::TestDb;
 
 fn config(url: &str) -> EngineConfig {
-    EngineConfig { database_url: url.to_string(), ..EngineConfig::default() }
+    EngineConfig {
+        database_url: url.to_string(),
+        ..EngineConfig::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_catalog_loads_once_and_recommends_sad_songs() {
     for db in TestDb::both("demo").await {
-        let engine = Engine::open(config(&db.url)).await.unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        let engine = Engine::open(config(&db.url))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
         let stats = engine.catalog().stats().await.unwrap();
         assert_eq!(stats.playlists, 634, "{}", db.backend);
         assert!(stats.tracks >= 38_000, "{}: {stats:?}", db.backend);
         assert!(stats.labelled >= 20_000, "{}: {stats:?}", db.backend);
         let version = engine.catalog().version().await.unwrap();
 
-        let rec = engine.recommend_text("下雨天一个人，有点难过", 10).await.unwrap();
+        let rec = engine
+            .recommend_text("下雨天一个人，有点难过", 10)
+            .await
+            .unwrap();
         assert_eq!(rec.emotion.main_class(), MainClass::Sadness);
         assert_eq!(rec.tracks.len(), 10, "{}", db.backend);
         for t in &rec.tracks {
-            assert!(t.url.starts_with("https://music.163.com/song?id="), "{}", t.url);
-            assert!(t.distance < 0.3, "{}: {} is far from a sad mood ({})", db.backend, t.info.name, t.distance);
+            assert!(
+                t.url.starts_with("https://music.163.com/song?id="),
+                "{}",
+                t.url
+            );
+            assert!(
+                t.distance < 0.3,
+                "{}: {} is far from a sad mood ({})",
+                db.backend,
+                t.info.name,
+                t.distance
+            );
             assert!(!t.info.name.is_empty());
         }
         // The next page continues without repeating.
-        let more = engine.recommend_emotion(&rec.emotion, 10, 10).await.unwrap();
+        let more = engine
+            .recommend_emotion(&rec.emotion, 10, 10)
+            .await
+            .unwrap();
         assert_eq!(more.offset, 10);
-        assert!(more.tracks.iter().all(|t| rec.tracks.iter().all(|r| r.info.id != t.info.id)));
+        assert!(more
+            .tracks
+            .iter()
+            .all(|t| rec.tracks.iter().all(|r| r.info.id != t.info.id)));
         drop(engine);
 
         // Second start: nothing imported or labelled again.
         let engine = Engine::open(config(&db.url)).await.unwrap();
-        assert_eq!(engine.catalog().stats().await.unwrap(), stats, "{}", db.backend);
-        assert_eq!(engine.catalog().version().await.unwrap(), version, "{}", db.backend);
+        assert_eq!(
+            engine.catalog().stats().await.unwrap(),
+            stats,
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            engine.catalog().version().await.unwrap(),
+            version,
+            "{}",
+            db.backend
+        );
 
         // Importing the same dump again changes no counts.
         let (pls, _) = dump::parse(dump::EMBEDDED_DEMO);
         let summary = engine.catalog().import_playlists(&pls).await.unwrap();
         assert_eq!(summary.new_artists, 0, "{}", db.backend);
-        engine.catalog().label_tracks(engine.analyzer(), false).await.unwrap();
-        assert_eq!(engine.catalog().stats().await.unwrap(), stats, "{}", db.backend);
+        engine
+            .catalog()
+            .label_tracks(engine.analyzer(), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            engine.catalog().stats().await.unwrap(),
+            stats,
+            "{}",
+            db.backend
+        );
     }
 }
 
@@ -54,20 +97,42 @@ async fn import_labels_new_tracks_and_bad_input_is_reported() {
         2\t快乐的派对\t50\t12::快乐崇拜::潘玮柏|张韶涵::80\tbroken-track\n\
         oops\tno id\t1\n";
     for db in TestDb::both("import").await {
-        let engine = Engine::open(EngineConfig { load_demo: false, ..config(&db.url) }).await.unwrap();
-        assert!(matches!(engine.recommend_text("难过", 10).await, Err(RecommendError::EmptyCatalog)));
+        let engine = Engine::open(EngineConfig {
+            load_demo: false,
+            ..config(&db.url)
+        })
+        .await
+        .unwrap();
+        assert!(matches!(
+            engine.recommend_text("难过", 10).await,
+            Err(RecommendError::EmptyCatalog)
+        ));
         let (pls, report) = dump::parse(dump_text);
         assert_eq!((report.skipped_lines, report.skipped_tracks), (1, 1));
         let s = engine.catalog().import_playlists(&pls).await.unwrap();
-        assert_eq!((s.playlists, s.tracks, s.new_artists), (2, 2, 3), "{}", db.backend);
-        let l = engine.catalog().label_tracks(engine.analyzer(), false).await.unwrap();
+        assert_eq!(
+            (s.playlists, s.tracks, s.new_artists),
+            (2, 2, 3),
+            "{}",
+            db.backend
+        );
+        let l = engine
+            .catalog()
+            .label_tracks(engine.analyzer(), false)
+            .await
+            .unwrap();
         assert_eq!(l.tracks, 2, "{}", db.backend);
         engine.reload_index().await.unwrap();
         let rec = engine.recommend_text("好伤心", 1).await.unwrap();
         assert_eq!(rec.tracks[0].info.name, "离别", "{}", db.backend);
         let rec = engine.recommend_text("快乐", 1).await.unwrap();
         assert_eq!(rec.tracks[0].info.name, "快乐崇拜", "{}", db.backend);
-        assert_eq!(rec.tracks[0].info.artists, vec!["潘玮柏", "张韶涵"], "{}", db.backend);
+        assert_eq!(
+            rec.tracks[0].info.artists,
+            vec!["潘玮柏", "张韶涵"],
+            "{}",
+            db.backend
+        );
     }
 }
 
@@ -79,7 +144,9 @@ async fn a_database_that_is_down_is_a_clear_error() {
         db_timeout: std::time::Duration::from_secs(2),
         ..EngineConfig::default()
     };
-    let err = Engine::open(cfg).await.expect_err("nothing listens on port 1");
+    let err = Engine::open(cfg)
+        .await
+        .expect_err("nothing listens on port 1");
     let msg = err.to_string();
     assert!(matches!(err, StartError::Catalog(_)), "{msg}");
     assert!(msg.contains("cannot open the database"), "{msg}");
@@ -100,10 +167,16 @@ async fn hnsw_recall_on_the_demo_catalog() {
     let hnsw = HnswIndex::build(&unique, HnswParams::default());
 
     let posts = include_str!("fixtures/posts.txt");
-    let mut queries: Vec<Emotion> = posts.lines().filter_map(|p| engine.analyzer().emotion(p)).collect();
+    let mut queries: Vec<Emotion> = posts
+        .lines()
+        .filter_map(|p| engine.analyzer().emotion(p))
+        .collect();
     // Plus mixtures of catalog vectors: queries between the labelled points.
     for i in 0..200 {
-        let (a, b) = (&unique[(i * 7919) % unique.len()], &unique[(i * 104_729 + 13) % unique.len()]);
+        let (a, b) = (
+            &unique[(i * 7919) % unique.len()],
+            &unique[(i * 104_729 + 13) % unique.len()],
+        );
         let mut v = [0.0f32; 21];
         for d in 0..21 {
             v[d] = 0.6 * a[d] + 0.4 * b[d];
@@ -116,6 +189,10 @@ async fn hnsw_recall_on_the_demo_catalog() {
         total += recall_at_k(&hnsw.search(q, 10), &exact.search(q, 10));
     }
     let recall = total / queries.len() as f32;
-    eprintln!("recall@10 on the demo catalog: {recall:.4} over {} queries, {} distinct vectors", queries.len(), unique.len());
+    eprintln!(
+        "recall@10 on the demo catalog: {recall:.4} over {} queries, {} distinct vectors",
+        queries.len(),
+        unique.len()
+    );
     assert!(recall >= 0.98, "recall@10 = {recall}");
 }

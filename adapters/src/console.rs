@@ -28,7 +28,11 @@ pub struct ConsoleOptions {
 
 impl Default for ConsoleOptions {
     fn default() -> Self {
-        ConsoleOptions { lang: Lang::En, k: moodtune_core::recommend::DEFAULT_K, prompt: false }
+        ConsoleOptions {
+            lang: Lang::En,
+            k: moodtune_core::recommend::DEFAULT_K,
+            prompt: false,
+        }
     }
 }
 
@@ -44,7 +48,10 @@ enum Line {
 }
 
 /// Reads one line of at most `cap` bytes, discarding the rest of a longer line. `None` at EOF.
-async fn read_line_bounded<R: AsyncBufRead + Unpin>(r: &mut R, cap: usize) -> std::io::Result<Option<Line>> {
+async fn read_line_bounded<R: AsyncBufRead + Unpin>(
+    r: &mut R,
+    cap: usize,
+) -> std::io::Result<Option<Line>> {
     let mut buf = Vec::new();
     let mut overflow = false;
     let mut saw_any = false;
@@ -99,7 +106,9 @@ fn parse_command(line: &str) -> Command<'_> {
     if line.is_empty() {
         return Command::Nothing;
     }
-    let Some(rest) = line.strip_prefix('/') else { return Command::Mood(line) };
+    let Some(rest) = line.strip_prefix('/') else {
+        return Command::Mood(line);
+    };
     let (cmd, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     match cmd.to_ascii_lowercase().as_str() {
         "mood" => Command::Mood(arg.trim()),
@@ -112,20 +121,29 @@ fn parse_command(line: &str) -> Command<'_> {
 
 /// Runs a chat until `/quit` or end of input. Errors of the engine become replies; only IO errors
 /// on the streams themselves end the session early.
-pub async fn run<R, W>(engine: Arc<Engine>, mut input: R, mut output: W, opts: ConsoleOptions) -> std::io::Result<()>
+pub async fn run<R, W>(
+    engine: Arc<Engine>,
+    mut input: R,
+    mut output: W,
+    opts: ConsoleOptions,
+) -> std::io::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let m = opts.lang.messages();
-    output.write_all(format!("{}\n", m.welcome).as_bytes()).await?;
+    output
+        .write_all(format!("{}\n", m.welcome).as_bytes())
+        .await?;
     let mut last: Option<(Emotion, usize)> = None;
     loop {
         if opts.prompt {
             output.write_all(b"> ").await?;
         }
         output.flush().await?;
-        let Some(line) = read_line_bounded(&mut input, MAX_LINE_BYTES).await? else { break };
+        let Some(line) = read_line_bounded(&mut input, MAX_LINE_BYTES).await? else {
+            break;
+        };
         let reply = match line {
             Line::NotText => {
                 tracing::info!(adapter = "console", outcome = "not_text", "input rejected");
@@ -133,29 +151,43 @@ where
             }
             Line::TooLong => {
                 tracing::info!(adapter = "console", outcome = "too_long", "input rejected");
-                format!("{}\n", m.error(&RecommendError::TooLong { max: engine.max_text_chars() }))
+                format!(
+                    "{}\n",
+                    m.error(&RecommendError::TooLong {
+                        max: engine.max_text_chars()
+                    })
+                )
             }
             Line::Text(text) => match parse_command(&text) {
                 Command::Nothing => continue,
                 Command::Quit => {
-                    output.write_all(format!("{}\n", m.goodbye).as_bytes()).await?;
+                    output
+                        .write_all(format!("{}\n", m.goodbye).as_bytes())
+                        .await?;
                     break;
                 }
                 Command::Help => format!("{}\n", m.help),
                 Command::Unknown => format!("{}\n", m.unknown_command),
                 Command::More => match last {
                     None => format!("{}\n", m.more_without_mood),
-                    Some((emotion, next)) => match engine.recommend_emotion(&emotion, opts.k, next).await {
-                        Ok(rec) => {
-                            last = Some((emotion, next + rec.tracks.len()));
-                            render::plain(&rec, opts.lang)
+                    Some((emotion, next)) => {
+                        match engine.recommend_emotion(&emotion, opts.k, next).await {
+                            Ok(rec) => {
+                                last = Some((emotion, next + rec.tracks.len()));
+                                render::plain(&rec, opts.lang)
+                            }
+                            Err(e) => reply_error(&e, opts.lang),
                         }
-                        Err(e) => reply_error(&e, opts.lang),
-                    },
+                    }
                 },
                 Command::Mood(text) => match engine.recommend_text(text, opts.k).await {
                     Ok(rec) => {
-                        tracing::info!(adapter = "console", outcome = "ok", songs = rec.tracks.len(), "recommended");
+                        tracing::info!(
+                            adapter = "console",
+                            outcome = "ok",
+                            songs = rec.tracks.len(),
+                            "recommended"
+                        );
                         last = Some((rec.emotion, rec.tracks.len()));
                         render::plain(&rec, opts.lang)
                     }
@@ -170,7 +202,9 @@ where
 
 fn reply_error(e: &RecommendError, lang: Lang) -> String {
     match e {
-        RecommendError::Storage(cause) => tracing::error!(adapter = "console", error = %cause, "storage failed"),
+        RecommendError::Storage(cause) => {
+            tracing::error!(adapter = "console", error = %cause, "storage failed")
+        }
         other => tracing::info!(adapter = "console", outcome = ?other, "no recommendation"),
     }
     format!("{}\n", lang.messages().error(e))
@@ -206,10 +240,22 @@ mod tests {
         data.push(b'\n');
         data.extend_from_slice(b"last");
         let mut r = tokio::io::BufReader::with_capacity(8, &data[..]);
-        assert_eq!(read_line_bounded(&mut r, 50).await.unwrap(), Some(Line::Text("hello".into())));
-        assert_eq!(read_line_bounded(&mut r, 50).await.unwrap(), Some(Line::NotText));
-        assert_eq!(read_line_bounded(&mut r, 50).await.unwrap(), Some(Line::TooLong));
-        assert_eq!(read_line_bounded(&mut r, 50).await.unwrap(), Some(Line::Text("last".into())));
+        assert_eq!(
+            read_line_bounded(&mut r, 50).await.unwrap(),
+            Some(Line::Text("hello".into()))
+        );
+        assert_eq!(
+            read_line_bounded(&mut r, 50).await.unwrap(),
+            Some(Line::NotText)
+        );
+        assert_eq!(
+            read_line_bounded(&mut r, 50).await.unwrap(),
+            Some(Line::TooLong)
+        );
+        assert_eq!(
+            read_line_bounded(&mut r, 50).await.unwrap(),
+            Some(Line::Text("last".into()))
+        );
         assert_eq!(read_line_bounded(&mut r, 50).await.unwrap(), None);
     }
 }

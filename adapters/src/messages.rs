@@ -119,7 +119,13 @@ mod tests {
 
     #[test]
     fn locales_map_to_languages() {
-        let table = [("zh", Some(Lang::Zh)), ("zh_CN.UTF-8", Some(Lang::Zh)), ("en-US", Some(Lang::En)), ("fr", None), ("", None)];
+        let table = [
+            ("zh", Some(Lang::Zh)),
+            ("zh_CN.UTF-8", Some(Lang::Zh)),
+            ("en-US", Some(Lang::En)),
+            ("fr", None),
+            ("", None),
+        ];
         for (s, want) in table {
             assert_eq!(Lang::parse(s), want, "{s}");
         }
@@ -129,7 +135,12 @@ mod tests {
     fn every_error_has_a_message_in_every_language() {
         for lang in [Lang::Zh, Lang::En] {
             let m = lang.messages();
-            let errs = [RecommendError::Empty, RecommendError::TooLong { max: 7 }, RecommendError::NoEmotion, RecommendError::EmptyCatalog];
+            let errs = [
+                RecommendError::Empty,
+                RecommendError::TooLong { max: 7 },
+                RecommendError::NoEmotion,
+                RecommendError::EmptyCatalog,
+            ];
             for e in errs {
                 let s = m.error(&e);
                 assert!(!s.is_empty() && !s.contains("{max}"), "{lang:?} {e:?}");

@@ -30,8 +30,18 @@ pub fn plain(rec: &Recommendation, lang: Lang) -> String {
         return out;
     }
     for (i, t) in rec.tracks.iter().enumerate() {
-        let artists = if t.info.artists.is_empty() { "?".to_string() } else { t.info.artists.join(" / ") };
-        out.push_str(&format!("{:>2}. {} — {}  {}\n", rec.offset + i + 1, t.info.name, artists, t.url));
+        let artists = if t.info.artists.is_empty() {
+            "?".to_string()
+        } else {
+            t.info.artists.join(" / ")
+        };
+        out.push_str(&format!(
+            "{:>2}. {} — {}  {}\n",
+            rec.offset + i + 1,
+            t.info.name,
+            artists,
+            t.url
+        ));
     }
     out
 }
@@ -46,15 +56,30 @@ mod tests {
         let mut s = EmotionScores::default();
         s.add(Category::NB, 3.0);
         s.add(Category::PF, 2.0);
-        let info = TrackInfo { id: 307018, name: "遗憾".into(), artists: vec!["许美静".into()], popularity: 90 };
+        let info = TrackInfo {
+            id: 307018,
+            name: "遗憾".into(),
+            artists: vec!["许美静".into()],
+            popularity: 90,
+        };
         let rec = Recommendation {
             emotion: s.finish().unwrap(),
-            tracks: vec![RecommendedTrack { url: info.url(), info, distance: 0.1 }],
+            tracks: vec![RecommendedTrack {
+                url: info.url(),
+                info,
+                distance: 0.1,
+            }],
             offset: 0,
             has_more: false,
         };
         let text = plain(&rec, Lang::En);
-        assert!(text.starts_with("Your mood: 悲伤 sad 73% · 思念 longing 27%\n"), "{text}");
-        assert!(text.contains(" 1. 遗憾 — 许美静  https://music.163.com/song?id=307018"), "{text}");
+        assert!(
+            text.starts_with("Your mood: 悲伤 sad 73% · 思念 longing 27%\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains(" 1. 遗憾 — 许美静  https://music.163.com/song?id=307018"),
+            "{text}"
+        );
     }
 }

@@ -11,7 +11,12 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, clap::Args)]
 pub struct Global {
     /// Database URL: a SQLite file (created on first run) or postgres://user@host/db.
-    #[arg(long, global = true, env = "DATABASE_URL", default_value = "sqlite://moodtune.db?mode=rwc")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://moodtune.db?mode=rwc"
+    )]
     pub database_url: String,
     /// A DLUT-format lexicon CSV to use instead of the embedded one.
     #[arg(long, global = true, env = "MOODTUNE_LEXICON")]
@@ -23,13 +28,28 @@ pub struct Global {
     #[arg(long, global = true, env = "MOODTUNE_LANG")]
     pub lang: Option<String>,
     /// Database pool size.
-    #[arg(long, global = true, env = "MOODTUNE_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_DB_MAX_CONNECTIONS",
+        default_value_t = 8
+    )]
     pub db_max_connections: u32,
     /// Seconds to wait for the database before giving up.
-    #[arg(long, global = true, env = "MOODTUNE_DB_TIMEOUT_SECS", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_DB_TIMEOUT_SECS",
+        default_value_t = 5
+    )]
     pub db_timeout_secs: u64,
     /// Longest mood text accepted, in characters.
-    #[arg(long, global = true, env = "MOODTUNE_MAX_TEXT_CHARS", default_value_t = 4000)]
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_MAX_TEXT_CHARS",
+        default_value_t = 4000
+    )]
     pub max_text_chars: usize,
     /// Log more (info level) to stderr; RUST_LOG overrides.
     #[arg(short, long, global = true)]
@@ -53,7 +73,9 @@ impl Global {
 
     /// Opens the engine with the default text method.
     pub async fn open_engine(&self) -> anyhow::Result<Engine> {
-        Engine::open(self.engine_config(Method::default())).await.context("cannot start the engine")
+        Engine::open(self.engine_config(Method::default()))
+            .await
+            .context("cannot start the engine")
     }
 
     /// The reply language: the flag, then LANG / LC_ALL, then English.
@@ -61,15 +83,32 @@ impl Global {
         self.lang
             .as_deref()
             .and_then(moodtune_adapters::Lang::parse)
-            .or_else(|| std::env::var("LC_ALL").ok().as_deref().and_then(moodtune_adapters::Lang::parse))
-            .or_else(|| std::env::var("LANG").ok().as_deref().and_then(moodtune_adapters::Lang::parse))
+            .or_else(|| {
+                std::env::var("LC_ALL")
+                    .ok()
+                    .as_deref()
+                    .and_then(moodtune_adapters::Lang::parse)
+            })
+            .or_else(|| {
+                std::env::var("LANG")
+                    .ok()
+                    .as_deref()
+                    .and_then(moodtune_adapters::Lang::parse)
+            })
             .unwrap_or_default()
     }
 }
 
 /// Logs go to stderr; `RUST_LOG` wins, else info with `-v` (or for long-running modes), else warn.
 pub fn init_logging(global: &Global, verbose_default: bool) {
-    let level = if global.verbose || verbose_default { "info" } else { "warn" };
+    let level = if global.verbose || verbose_default {
+        "info"
+    } else {
+        "warn"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }

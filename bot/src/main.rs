@@ -42,7 +42,10 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let verbose_default = matches!(cli.command, Some(Command::Import(_)));
     config::init_logging(&cli.global, verbose_default);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("moodtune: cannot start the async runtime: {e}");

@@ -7,15 +7,18 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use moodtune_migrations::{Migrator, MigratorTrait};
-use moodtune_models::{artist, catalog_meta, comment, lyric, playlist, playlist_track, track, track_artist, track_emotion};
+use moodtune_models::{
+    artist, catalog_meta, comment, lyric, playlist, playlist_track, track, track_artist,
+    track_emotion,
+};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectOptions, RelationTrait, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, TransactionTrait,
 };
 
 use crate::dump::DumpPlaylist;
-use crate::emotion::{EmotionScores, Emotion};
+use crate::emotion::{Emotion, EmotionScores};
 use crate::label::{track_scores, TrackTexts, LABEL_VERSION};
 use crate::text::TextAnalyzer;
 
@@ -144,7 +147,11 @@ pub struct Catalog {
 
 impl Catalog {
     /// Connects (creating a SQLite file if needed) and applies pending migrations.
-    pub async fn open(url: &str, max_connections: u32, timeout: Duration) -> Result<Catalog, CatalogError> {
+    pub async fn open(
+        url: &str,
+        max_connections: u32,
+        timeout: Duration,
+    ) -> Result<Catalog, CatalogError> {
         let mut opts = ConnectOptions::new(url.to_string());
         opts.max_connections(max_connections.max(1))
             .connect_timeout(timeout)
@@ -152,14 +159,23 @@ impl Catalog {
             .sqlx_logging(false);
         let db = Database::connect(opts)
             .await
-            .map_err(|source| CatalogError::Connect { url: redact_url(url), source })?;
+            .map_err(|source| CatalogError::Connect {
+                url: redact_url(url),
+                source,
+            })?;
         if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
             // WAL lets readers (the bot) and a writer (an import) work at the same time.
-            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+            for pragma in [
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=5000",
+            ] {
                 db.execute_unprepared(pragma).await?;
             }
         }
-        Migrator::up(&db, None).await.map_err(CatalogError::Migrate)?;
+        Migrator::up(&db, None)
+            .await
+            .map_err(CatalogError::Migrate)?;
         Ok(Catalog { db })
     }
 
@@ -195,7 +211,9 @@ impl Catalog {
 
     /// The catalog version: bumped by every import and labelling run, followed by indexes.
     pub async fn version(&self) -> Result<i64, CatalogError> {
-        let row = catalog_meta::Entity::find_by_id(VERSION_KEY.to_string()).one(&self.db).await?;
+        let row = catalog_meta::Entity::find_by_id(VERSION_KEY.to_string())
+            .one(&self.db)
+            .await?;
         Ok(row.and_then(|r| r.value.parse().ok()).unwrap_or(0))
     }
 
@@ -210,7 +228,11 @@ impl Catalog {
             value: sea_orm::Set((current + 1).to_string()),
         };
         catalog_meta::Entity::insert(row)
-            .on_conflict(OnConflict::column(catalog_meta::Column::Key).update_column(catalog_meta::Column::Value).to_owned())
+            .on_conflict(
+                OnConflict::column(catalog_meta::Column::Key)
+                    .update_column(catalog_meta::Column::Value)
+                    .to_owned(),
+            )
             .exec_without_returning(db)
             .await?;
         Ok(())
@@ -218,8 +240,14 @@ impl Catalog {
 
     /// Imports playlists with their tracks and artists. Idempotent: rows are upserted by NetEase
     /// id, links are inserted once, so importing the same dump twice changes nothing.
-    pub async fn import_playlists(&self, playlists: &[DumpPlaylist]) -> Result<ImportSummary, CatalogError> {
-        let mut summary = ImportSummary { playlists: playlists.len(), ..Default::default() };
+    pub async fn import_playlists(
+        &self,
+        playlists: &[DumpPlaylist],
+    ) -> Result<ImportSummary, CatalogError> {
+        let mut summary = ImportSummary {
+            playlists: playlists.len(),
+            ..Default::default()
+        };
         let txn = self.db.begin().await?;
 
         // Playlists (last occurrence of an id wins).
@@ -276,9 +304,16 @@ impl Catalog {
         }
 
         // Artists by name: create the missing ones, then map names to ids.
-        let wanted: HashSet<&str> = tracks.iter().flat_map(|t| t.artists.iter().map(|a| a.as_str())).collect();
+        let wanted: HashSet<&str> = tracks
+            .iter()
+            .flat_map(|t| t.artists.iter().map(|a| a.as_str()))
+            .collect();
         let mut ids = artist_ids(&txn).await?;
-        let mut missing: Vec<&str> = wanted.iter().copied().filter(|n| !ids.contains_key(*n)).collect();
+        let mut missing: Vec<&str> = wanted
+            .iter()
+            .copied()
+            .filter(|n| !ids.contains_key(*n))
+            .collect();
         missing.sort_unstable();
         summary.new_artists = missing.len();
         for chunk in missing.chunks(CHUNK) {
@@ -287,7 +322,9 @@ impl Catalog {
                 netease_id: sea_orm::Set(None),
                 ..Default::default()
             });
-            artist::Entity::insert_many(rows).exec_without_returning(&txn).await?;
+            artist::Entity::insert_many(rows)
+                .exec_without_returning(&txn)
+                .await?;
         }
         if !missing.is_empty() {
             ids = artist_ids(&txn).await?;
@@ -311,9 +348,12 @@ impl Catalog {
         for chunk in links.chunks(CHUNK) {
             track_artist::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
-                    OnConflict::columns([track_artist::Column::TrackId, track_artist::Column::ArtistId])
-                        .do_nothing()
-                        .to_owned(),
+                    OnConflict::columns([
+                        track_artist::Column::TrackId,
+                        track_artist::Column::ArtistId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
                 )
                 .exec_without_returning(&txn)
                 .await?;
@@ -335,9 +375,12 @@ impl Catalog {
         for chunk in pairs.chunks(CHUNK) {
             playlist_track::Entity::insert_many(chunk.to_vec())
                 .on_conflict(
-                    OnConflict::columns([playlist_track::Column::PlaylistId, playlist_track::Column::TrackId])
-                        .do_nothing()
-                        .to_owned(),
+                    OnConflict::columns([
+                        playlist_track::Column::PlaylistId,
+                        playlist_track::Column::TrackId,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
                 )
                 .exec_without_returning(&txn)
                 .await?;
@@ -357,7 +400,11 @@ impl Catalog {
 
     /// Labels tracks that have no current label (none yet, or from an older labeller version);
     /// with `all`, relabels every track. Playlist names are analysed once each and reused.
-    pub async fn label_tracks(&self, analyzer: &TextAnalyzer, all: bool) -> Result<LabelSummary, CatalogError> {
+    pub async fn label_tracks(
+        &self,
+        analyzer: &TextAnalyzer,
+        all: bool,
+    ) -> Result<LabelSummary, CatalogError> {
         let mut summary = LabelSummary::default();
         let current: HashSet<i64> = if all {
             HashSet::new()
@@ -391,9 +438,14 @@ impl Catalog {
                 .into_tuple()
                 .all(&self.db)
                 .await?;
-            let Some((max_id, _)) = batch.last() else { break };
+            let Some((max_id, _)) = batch.last() else {
+                break;
+            };
             last_id = *max_id;
-            let todo: Vec<(i64, String)> = batch.into_iter().filter(|(id, _)| !current.contains(id)).collect();
+            let todo: Vec<(i64, String)> = batch
+                .into_iter()
+                .filter(|(id, _)| !current.contains(id))
+                .collect();
             if todo.is_empty() {
                 continue;
             }
@@ -401,7 +453,10 @@ impl Catalog {
             let mut texts: HashMap<i64, TrackTexts> = HashMap::new();
             for (pid, tid) in playlist_track::Entity::find()
                 .select_only()
-                .columns([playlist_track::Column::PlaylistId, playlist_track::Column::TrackId])
+                .columns([
+                    playlist_track::Column::PlaylistId,
+                    playlist_track::Column::TrackId,
+                ])
                 .filter(playlist_track::Column::TrackId.is_in(ids.iter().copied()))
                 .into_tuple::<(i64, i64)>()
                 .all(&self.db)
@@ -425,7 +480,11 @@ impl Catalog {
                 .all(&self.db)
                 .await?
             {
-                texts.entry(c.track_id).or_default().comments.push((analyzer.scores(&c.content), c.liked_count));
+                texts
+                    .entry(c.track_id)
+                    .or_default()
+                    .comments
+                    .push((analyzer.scores(&c.content), c.liked_count));
             }
             let mut rows = Vec::with_capacity(todo.len());
             for (id, name) in &todo {
@@ -480,9 +539,16 @@ impl Catalog {
     pub async fn load_vectors(&self) -> Result<Vec<StoredVector>, CatalogError> {
         let rows: Vec<(i64, Vec<u8>, f32, i32)> = track_emotion::Entity::find()
             .select_only()
-            .columns([track_emotion::Column::TrackId, track_emotion::Column::Vector, track_emotion::Column::Strength])
+            .columns([
+                track_emotion::Column::TrackId,
+                track_emotion::Column::Vector,
+                track_emotion::Column::Strength,
+            ])
             .column(track::Column::Popularity)
-            .join(sea_orm::JoinType::InnerJoin, track_emotion::Relation::Track.def())
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                track_emotion::Relation::Track.def(),
+            )
             .filter(track_emotion::Column::Dominant.ne(""))
             .order_by_desc(track::Column::Popularity)
             .order_by_asc(track_emotion::Column::TrackId)
@@ -497,7 +563,12 @@ impl Catalog {
                 if e.is_none() {
                     bad += 1;
                 }
-                e.map(|emotion| StoredVector { track_id, popularity, strength, emotion })
+                e.map(|emotion| StoredVector {
+                    track_id,
+                    popularity,
+                    strength,
+                    emotion,
+                })
             })
             .collect();
         if bad > 0 {
@@ -517,7 +588,15 @@ impl Catalog {
             .all(&self.db)
             .await?
         {
-            out.insert(t.id, TrackInfo { id: t.id, name: t.name, artists: Vec::new(), popularity: t.popularity });
+            out.insert(
+                t.id,
+                TrackInfo {
+                    id: t.id,
+                    name: t.name,
+                    artists: Vec::new(),
+                    popularity: t.popularity,
+                },
+            );
         }
         let links = track_artist::Entity::find()
             .filter(track_artist::Column::TrackId.is_in(ids.iter().copied()))
@@ -556,9 +635,15 @@ mod tests {
     #[test]
     fn urls_hide_passwords() {
         let table = [
-            ("postgres://bob:secret@db:5432/x", "postgres://bob:***@db:5432/x"),
+            (
+                "postgres://bob:secret@db:5432/x",
+                "postgres://bob:***@db:5432/x",
+            ),
             ("postgres://bob@db/x", "postgres://bob:***@db/x"),
-            ("sqlite://moodtune.db?mode=rwc", "sqlite://moodtune.db?mode=rwc"),
+            (
+                "sqlite://moodtune.db?mode=rwc",
+                "sqlite://moodtune.db?mode=rwc",
+            ),
         ];
         for (url, want) in table {
             assert_eq!(redact_url(url), want);

@@ -66,7 +66,9 @@ pub fn parse(text: &str) -> (Vec<DumpPlaylist>, DumpReport) {
         let (Some(id), Some(name), Some(collections)) = (id, name, collections) else {
             report.skipped_lines += 1;
             if report.problems.len() < 20 {
-                report.problems.push((line_no, "bad playlist id, name or collections".into()));
+                report
+                    .problems
+                    .push((line_no, "bad playlist id, name or collections".into()));
             }
             continue;
         };
@@ -80,14 +82,21 @@ pub fn parse(text: &str) -> (Vec<DumpPlaylist>, DumpReport) {
                 None => {
                     report.skipped_tracks += 1;
                     if report.problems.len() < 20 {
-                        report.problems.push((line_no, format!("bad track {raw:?}")));
+                        report
+                            .problems
+                            .push((line_no, format!("bad track {raw:?}")));
                     }
                 }
             }
         }
         report.pairs += tracks.len();
         report.playlists += 1;
-        out.push(DumpPlaylist { id, name, collections: collections.max(0), tracks });
+        out.push(DumpPlaylist {
+            id,
+            name,
+            collections: collections.max(0),
+            tracks,
+        });
     }
     (out, report)
 }
@@ -124,9 +133,18 @@ mod tests {
     fn tracks_parse_from_both_ends() {
         // (raw, expected (id, name, artists, pop) or None)
         let table: &[(&str, Option<(i64, &str, &[&str], i32)>)] = &[
-            ("2772113::I wanted you::Ina Wroldsen::100", Some((2772113, "I wanted you", &["Ina Wroldsen"], 100))),
-            ("5100462::Dilemma::Nelly|Kelly Rowland::95", Some((5100462, "Dilemma", &["Nelly", "Kelly Rowland"], 95))),
-            ("1::ネプトリュード(Class::NEPTLUDE=>x)::Foo::5", Some((1, "ネプトリュード(Class::NEPTLUDE=>x)", &["Foo"], 5))),
+            (
+                "2772113::I wanted you::Ina Wroldsen::100",
+                Some((2772113, "I wanted you", &["Ina Wroldsen"], 100)),
+            ),
+            (
+                "5100462::Dilemma::Nelly|Kelly Rowland::95",
+                Some((5100462, "Dilemma", &["Nelly", "Kelly Rowland"], 95)),
+            ),
+            (
+                "1::ネプトリュード(Class::NEPTLUDE=>x)::Foo::5",
+                Some((1, "ネプトリュード(Class::NEPTLUDE=>x)", &["Foo"], 5)),
+            ),
             ("7::Song::::40", Some((7, "Song", &[], 40))),
             ("x::Song::A::1", None),
             ("8::Song", None),
@@ -138,8 +156,15 @@ mod tests {
                 None => assert!(got.is_none(), "{raw}"),
                 Some((id, name, artists, pop)) => {
                     let t = got.unwrap_or_else(|| panic!("{raw}"));
-                    assert_eq!((t.id, t.name.as_str(), t.popularity), (*id, *name, *pop), "{raw}");
-                    assert_eq!(t.artists, artists.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+                    assert_eq!(
+                        (t.id, t.name.as_str(), t.popularity),
+                        (*id, *name, *pop),
+                        "{raw}"
+                    );
+                    assert_eq!(
+                        t.artists,
+                        artists.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+                    );
                 }
             }
         }
@@ -161,11 +186,15 @@ mod tests {
         assert_eq!(pls.len(), 634);
         // The real dump has one damaged entry (`14 88288293::...`): reported, not imported.
         assert_eq!(rep.skipped_tracks, 1, "{:?}", rep.problems);
-        let pairs: std::collections::HashSet<(i64, i64)> =
-            pls.iter().flat_map(|p| p.tracks.iter().map(move |t| (p.id, t.id))).collect();
+        let pairs: std::collections::HashSet<(i64, i64)> = pls
+            .iter()
+            .flat_map(|p| p.tracks.iter().map(move |t| (p.id, t.id)))
+            .collect();
         assert!(pairs.len() >= 72_000, "{}", pairs.len());
-        let distinct: std::collections::HashSet<i64> =
-            pls.iter().flat_map(|p| p.tracks.iter().map(|t| t.id)).collect();
+        let distinct: std::collections::HashSet<i64> = pls
+            .iter()
+            .flat_map(|p| p.tracks.iter().map(|t| t.id))
+            .collect();
         assert!(distinct.len() >= 38_000, "{}", distinct.len());
     }
 }

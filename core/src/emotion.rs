@@ -82,7 +82,9 @@ impl MainClass {
 
     /// An English name, for people who do not read Chinese.
     pub fn en(self) -> &'static str {
-        ["joy", "fondness", "anger", "sorrow", "fear", "disgust", "surprise"][self as usize]
+        [
+            "joy", "fondness", "anger", "sorrow", "fear", "disgust", "surprise",
+        ][self as usize]
     }
 
     /// Maps a CLUE emotion2020 label (happiness, like, anger, sadness, fear, disgust, surprise).
@@ -139,7 +141,10 @@ impl Category {
     /// Parses a DLUT code; tolerates surrounding whitespace (the real lexicon has `"PH "`).
     pub fn from_code(code: &str) -> Option<Category> {
         let code = code.trim();
-        CODES.iter().position(|c| *c == code).map(|i| Category::ALL[i])
+        CODES
+            .iter()
+            .position(|c| *c == code)
+            .map(|i| Category::ALL[i])
     }
 
     /// The Chinese name DLUT gives the category.
@@ -295,7 +300,10 @@ impl Emotion {
 
     /// The strongest category (ties broken by category order).
     pub fn dominant(&self) -> Category {
-        self.top(1, 0.0).first().map(|(c, _)| *c).unwrap_or(Category::PA)
+        self.top(1, 0.0)
+            .first()
+            .map(|(c, _)| *c)
+            .unwrap_or(Category::PA)
     }
 
     /// The main class with the largest total weight.
@@ -360,8 +368,10 @@ mod tests {
     #[test]
     fn codes_round_trip_in_seed_order() {
         let order = "PA PE PD PH PG PB PK NA NB NJ NH PF NI NC NG NE ND NN NK NL PC";
-        let parsed: Vec<Category> =
-            order.split(' ').map(|c| Category::from_code(c).unwrap()).collect();
+        let parsed: Vec<Category> = order
+            .split(' ')
+            .map(|c| Category::from_code(c).unwrap())
+            .collect();
         assert_eq!(parsed, Category::ALL.to_vec());
         assert_eq!(Category::from_code("PH "), Some(Category::PH));
         assert_eq!(Category::from_code("已经不被使用"), None);
@@ -380,7 +390,11 @@ mod tests {
             ("PC", MainClass::Surprise),
         ];
         for (code, class) in table {
-            assert_eq!(Category::from_code(code).unwrap().main_class(), class, "{code}");
+            assert_eq!(
+                Category::from_code(code).unwrap().main_class(),
+                class,
+                "{code}"
+            );
         }
     }
 

@@ -32,11 +32,13 @@ pub fn parse_jsonl(text: &str) -> (Vec<Example>, usize) {
     let mut out = Vec::new();
     let mut bad = 0;
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let parsed: Option<Example> = serde_json::from_str::<serde_json::Value>(line).ok().and_then(|v| {
-            let content = v.get("content")?.as_str()?.to_string();
-            let label = MainClass::from_clue_label(v.get("label")?.as_str()?)?;
-            Some(Example { content, label })
-        });
+        let parsed: Option<Example> = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| {
+                let content = v.get("content")?.as_str()?.to_string();
+                let label = MainClass::from_clue_label(v.get("label")?.as_str()?)?;
+                Some(Example { content, label })
+            });
         match parsed {
             Some(e) => out.push(e),
             None => bad += 1,
@@ -96,7 +98,9 @@ pub fn predict(analyzer: &TextAnalyzer, text: &str) -> Option<MainClass> {
 pub fn evaluate(analyzer: &TextAnalyzer, examples: &[Example]) -> EvalReport {
     let mut confusion = [[0usize; 8]; 7];
     for ex in examples {
-        let col = predict(analyzer, &ex.content).map(|c| c.index()).unwrap_or(7);
+        let col = predict(analyzer, &ex.content)
+            .map(|c| c.index())
+            .unwrap_or(7);
         confusion[ex.label.index()][col] += 1;
     }
     report_from_confusion(confusion)
@@ -112,9 +116,17 @@ pub fn report_from_confusion(confusion: [[usize; 8]; 7]) -> EvalReport {
         let tp = confusion[c][c] as f64;
         let predicted: usize = (0..7).map(|g| confusion[g][c]).sum();
         let gold: usize = confusion[c].iter().sum();
-        let p = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
+        let p = if predicted > 0 {
+            tp / predicted as f64
+        } else {
+            0.0
+        };
         let r = if gold > 0 { tp / gold as f64 } else { 0.0 };
-        f1_sum += if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+        f1_sum += if p + r > 0.0 {
+            2.0 * p * r / (p + r)
+        } else {
+            0.0
+        };
     }
     let nf = n.max(1) as f64;
     EvalReport {
@@ -156,6 +168,9 @@ not json
         assert!((r.coverage - 7.0 / 8.0).abs() < 1e-9);
         // joy: p=3/5 r=3/4 f1=2/3; sadness: p=1 r=1/2 f1=2/3; others 0.
         assert!((r.macro_f1 - (4.0 / 3.0) / 7.0).abs() < 1e-9);
-        assert_eq!(r.summary_line(), "accuracy=0.6250 macro_f1=0.1905 coverage=0.8750 n=8");
+        assert_eq!(
+            r.summary_line(),
+            "accuracy=0.6250 macro_f1=0.1905 coverage=0.8750 n=8"
+        );
     }
 }

@@ -70,7 +70,12 @@ impl VectorIndex for ExactIndex {
             best.insert(pos, (d, i as u32));
             best.truncate(k);
         }
-        best.into_iter().map(|(d, slot)| Neighbour { slot, distance: d.sqrt() }).collect()
+        best.into_iter()
+            .map(|(d, slot)| Neighbour {
+                slot,
+                distance: d.sqrt(),
+            })
+            .collect()
     }
 
     fn len(&self) -> usize {
@@ -105,7 +110,11 @@ pub struct HnswParams {
 
 impl Default for HnswParams {
     fn default() -> Self {
-        HnswParams { ef_construction: 200, ef_search: 100, seed: 0x6d6f_6f64 }
+        HnswParams {
+            ef_construction: 200,
+            ef_search: 100,
+            seed: 0x6d6f_6f64,
+        }
     }
 }
 
@@ -127,7 +136,11 @@ impl HnswIndex {
             .ef_search(params.ef_search)
             .seed(params.seed)
             .build(points, slots);
-        HnswIndex { map, len: vectors.len(), ef_search: params.ef_search }
+        HnswIndex {
+            map,
+            len: vectors.len(),
+            ef_search: params.ef_search,
+        }
     }
 
     /// The largest `k` one search can answer.
@@ -142,7 +155,10 @@ impl VectorIndex for HnswIndex {
         self.map
             .search(&Point(query.0), &mut search)
             .take(k)
-            .map(|item| Neighbour { slot: *item.value, distance: item.distance })
+            .map(|item| Neighbour {
+                slot: *item.value,
+                distance: item.distance,
+            })
             .collect()
     }
 
@@ -160,7 +176,8 @@ impl VectorIndex for HnswIndex {
 /// Returns the distinct vectors and, for each, the positions of the input vectors equal to it, in
 /// input order.
 pub fn dedup(vectors: &[[f32; DIM]]) -> (Vec<[f32; DIM]>, Vec<Vec<u32>>) {
-    let mut by_bits: std::collections::HashMap<[u32; DIM], usize> = std::collections::HashMap::new();
+    let mut by_bits: std::collections::HashMap<[u32; DIM], usize> =
+        std::collections::HashMap::new();
     let mut unique = Vec::new();
     let mut groups: Vec<Vec<u32>> = Vec::new();
     for (i, v) in vectors.iter().enumerate() {
@@ -183,7 +200,11 @@ pub fn recall_at_k(found: &[Neighbour], exact: &[Neighbour]) -> f32 {
         return 1.0;
     }
     let kth = exact.last().map(|n| n.distance).unwrap_or(0.0) + 1e-6;
-    let good = found.iter().take(exact.len()).filter(|n| n.distance <= kth).count();
+    let good = found
+        .iter()
+        .take(exact.len())
+        .filter(|n| n.distance <= kth)
+        .count();
     good as f32 / exact.len() as f32
 }
 
@@ -216,7 +237,9 @@ mod tests {
         assert_eq!(got.iter().map(|n| n.slot).collect::<Vec<_>>(), vec![1, 2]);
         assert!(got[0].distance < got[1].distance);
         assert!(idx.search(&Emotion([0.0; DIM]), 0).is_empty());
-        assert!(ExactIndex::default().search(&Emotion([0.0; DIM]), 3).is_empty());
+        assert!(ExactIndex::default()
+            .search(&Emotion([0.0; DIM]), 3)
+            .is_empty());
     }
 
     #[test]
@@ -245,10 +268,37 @@ mod tests {
 
     #[test]
     fn recall_counts_ties_as_correct() {
-        let exact = [Neighbour { slot: 1, distance: 0.5 }, Neighbour { slot: 2, distance: 0.5 }];
-        let twin = [Neighbour { slot: 3, distance: 0.5 }, Neighbour { slot: 1, distance: 0.5 }];
+        let exact = [
+            Neighbour {
+                slot: 1,
+                distance: 0.5,
+            },
+            Neighbour {
+                slot: 2,
+                distance: 0.5,
+            },
+        ];
+        let twin = [
+            Neighbour {
+                slot: 3,
+                distance: 0.5,
+            },
+            Neighbour {
+                slot: 1,
+                distance: 0.5,
+            },
+        ];
         assert_eq!(recall_at_k(&twin, &exact), 1.0);
-        let worse = [Neighbour { slot: 3, distance: 0.9 }, Neighbour { slot: 1, distance: 0.5 }];
+        let worse = [
+            Neighbour {
+                slot: 3,
+                distance: 0.9,
+            },
+            Neighbour {
+                slot: 1,
+                distance: 0.5,
+            },
+        ];
         assert_eq!(recall_at_k(&worse, &exact), 0.5);
     }
 }

@@ -76,7 +76,10 @@ mod tests {
     #[test]
     fn more_saved_playlists_weigh_more() {
         let t = TrackTexts {
-            playlists: vec![(one(Category::PA, 1.0), 10), (one(Category::NB, 1.0), 100_000)],
+            playlists: vec![
+                (one(Category::PA, 1.0), 10),
+                (one(Category::NB, 1.0), 100_000),
+            ],
             ..Default::default()
         };
         assert_eq!(track_emotion(&t).unwrap().dominant(), Category::NB);
@@ -84,7 +87,10 @@ mod tests {
 
     #[test]
     fn a_playlist_saved_zero_times_adds_nothing_and_empty_is_none() {
-        let t = TrackTexts { playlists: vec![(one(Category::PA, 5.0), 0)], ..Default::default() };
+        let t = TrackTexts {
+            playlists: vec![(one(Category::PA, 5.0), 0)],
+            ..Default::default()
+        };
         assert!(track_emotion(&t).is_none());
         assert!(track_emotion(&TrackTexts::default()).is_none());
     }

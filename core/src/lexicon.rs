@@ -89,14 +89,22 @@ impl Lexicon {
                 report.skipped_rows += 1;
                 report.problem(
                     line_no,
-                    format!("unknown category {:?}", fields.get(4).map(|s| s.as_str()).unwrap_or("")),
+                    format!(
+                        "unknown category {:?}",
+                        fields.get(4).map(|s| s.as_str()).unwrap_or("")
+                    ),
                 );
                 continue;
             };
             let intensity = parse_intensity(fields.get(5), &mut report, line_no);
             let polarity = parse_polarity(fields.get(6));
             let entries = words.entry(word.to_string()).or_default();
-            entries.push(Entry { category, intensity, polarity, auxiliary: false });
+            entries.push(Entry {
+                category,
+                intensity,
+                polarity,
+                auxiliary: false,
+            });
             report.entries += 1;
             // Auxiliary columns: optional; an unknown code drops only the auxiliary part.
             let aux = fields.get(7).map(|s| s.trim()).unwrap_or("");
@@ -121,7 +129,13 @@ impl Lexicon {
         }
         report.words = words.len();
         let max_word_chars = words.keys().map(|w| w.chars().count()).max().unwrap_or(0);
-        (Lexicon { words, max_word_chars }, report)
+        (
+            Lexicon {
+                words,
+                max_word_chars,
+            },
+            report,
+        )
     }
 
     /// The embedded DLUT lexicon.
@@ -178,7 +192,10 @@ fn parse_intensity(field: Option<&String>, report: &mut LoadReport, line_no: usi
 }
 
 fn parse_polarity(field: Option<&String>) -> u8 {
-    field.and_then(|s| s.trim().parse::<u8>().ok()).filter(|p| *p <= 3).unwrap_or(0)
+    field
+        .and_then(|s| s.trim().parse::<u8>().ok())
+        .filter(|p| *p <= 3)
+        .unwrap_or(0)
 }
 
 /// Splits one CSV line, honouring double quotes (`"眉头一皱,计上心头",idiom,...`).
@@ -206,7 +223,8 @@ fn split_csv_line(line: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    const HEADER: &str = "词语,词性种类,词义数,词义序号,情感分类,强度,极性,辅助情感分类,强度,极性\n";
+    const HEADER: &str =
+        "词语,词性种类,词义数,词义序号,情感分类,强度,极性,辅助情感分类,强度,极性\n";
 
     #[test]
     fn dirty_rows_are_kept_or_reported_never_panic() {
@@ -234,7 +252,9 @@ mod tests {
 
     #[test]
     fn quoted_idiom_keeps_its_comma() {
-        let (lex, _) = Lexicon::parse(&format!("{HEADER}\"老鼠过街,人人喊打\",idiom,1,1,ND,5,2,,,\n"));
+        let (lex, _) = Lexicon::parse(&format!(
+            "{HEADER}\"老鼠过街,人人喊打\",idiom,1,1,ND,5,2,,,\n"
+        ));
         assert_eq!(lex.lookup("老鼠过街,人人喊打")[0].category, Category::ND);
     }
 
@@ -244,6 +264,9 @@ mod tests {
         assert!(rep.rows >= 27_000, "{rep:?}");
         assert!(lex.len() > 20_000);
         assert!(rep.skipped_auxiliary >= 1, "the real file has 已经不被使用");
-        assert_eq!(lex.lookup("难过")[0].category.main_class(), crate::MainClass::Sadness);
+        assert_eq!(
+            lex.lookup("难过")[0].category.main_class(),
+            crate::MainClass::Sadness
+        );
     }
 }

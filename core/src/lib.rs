@@ -16,5 +16,7 @@ pub mod text;
 
 pub use catalog::{Catalog, CatalogError, CatalogStats, TrackInfo};
 pub use emotion::{Category, Emotion, EmotionScores, MainClass};
-pub use recommend::{Engine, EngineConfig, Recommendation, RecommendError, RecommendedTrack, StartError};
+pub use recommend::{
+    Engine, EngineConfig, RecommendError, Recommendation, RecommendedTrack, StartError,
+};
 pub use text::{Method, TextAnalyzer};

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::catalog::{Catalog, CatalogError, TrackInfo};
 use crate::emotion::{Emotion, DIM};
 use crate::index::{dedup, ExactIndex, HnswIndex, HnswParams, VectorIndex};
-use crate::lexicon::{LoadReport, Lexicon};
+use crate::lexicon::{Lexicon, LoadReport};
 use crate::text::{Method, TextAnalyzer};
 
 /// How many neighbours one query considers; pages ("more like this") are cut from this window.
@@ -182,7 +182,9 @@ pub struct Engine {
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Engine").field("index", &self.index_info()).finish()
+        f.debug_struct("Engine")
+            .field("index", &self.index_info())
+            .finish()
     }
 }
 
@@ -215,11 +217,18 @@ pub fn load_lexicon(path: Option<&PathBuf>) -> Result<(Lexicon, LoadReport), Sta
     let (lex, report) = match path {
         None => Lexicon::embedded(),
         Some(p) => {
-            let bytes = std::fs::read(p).map_err(|source| StartError::LexiconRead { path: p.clone(), source })?;
+            let bytes = std::fs::read(p).map_err(|source| StartError::LexiconRead {
+                path: p.clone(),
+                source,
+            })?;
             let text = String::from_utf8_lossy(&bytes);
             let (lex, report) = Lexicon::parse(&text);
             if lex.is_empty() {
-                return Err(StartError::LexiconEmpty { path: p.clone(), rows: report.rows, skipped: report.skipped_rows });
+                return Err(StartError::LexiconEmpty {
+                    path: p.clone(),
+                    rows: report.rows,
+                    skipped: report.skipped_rows,
+                });
             }
             (lex, report)
         }
@@ -246,25 +255,45 @@ impl Engine {
         let lexicon_path = config.lexicon_path.clone();
         let method = config.method;
         let (analyzer, lexicon_report) = tokio::task::spawn_blocking(move || {
-            load_lexicon(lexicon_path.as_ref()).map(|(lex, rep)| (TextAnalyzer::new(lex, method), rep))
+            load_lexicon(lexicon_path.as_ref())
+                .map(|(lex, rep)| (TextAnalyzer::new(lex, method), rep))
         })
         .await
         .expect("lexicon loading does not panic")?;
         let analyzer = Arc::new(analyzer);
-        let catalog = Catalog::open(&config.database_url, config.db_max_connections, config.db_timeout).await?;
+        let catalog = Catalog::open(
+            &config.database_url,
+            config.db_max_connections,
+            config.db_timeout,
+        )
+        .await?;
         if config.load_demo && catalog.track_count().await? == 0 {
             let (playlists, report) = crate::dump::parse(crate::dump::EMBEDDED_DEMO);
             let summary = catalog.import_playlists(&playlists).await?;
-            tracing::info!(playlists = summary.playlists, tracks = summary.tracks, skipped = report.skipped_tracks, "demo catalog loaded");
+            tracing::info!(
+                playlists = summary.playlists,
+                tracks = summary.tracks,
+                skipped = report.skipped_tracks,
+                "demo catalog loaded"
+            );
         }
         let label = catalog.label_tracks(&analyzer, false).await?;
         if label.tracks > 0 {
-            tracing::info!(tracks = label.tracks, labelled = label.labelled, no_emotion = label.no_emotion, "tracks labelled");
+            tracing::info!(
+                tracks = label.tracks,
+                labelled = label.labelled,
+                no_emotion = label.no_emotion,
+                "tracks labelled"
+            );
         }
         let engine = Engine {
             analyzer,
             catalog,
-            index: Arc::new(RwLock::new(Arc::new(IndexState { groups: Vec::new(), tracks: 0, index: Box::new(ExactIndex::default()) }))),
+            index: Arc::new(RwLock::new(Arc::new(IndexState {
+                groups: Vec::new(),
+                tracks: 0,
+                index: Box::new(ExactIndex::default()),
+            }))),
             pending_build: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             config,
             lexicon_report,
@@ -286,18 +315,28 @@ impl Engine {
         let groups: Vec<Vec<i64>> = slots
             .iter()
             .map(|g| {
-                let mut members: Vec<&crate::catalog::StoredVector> = g.iter().map(|i| &rows[*i as usize]).collect();
+                let mut members: Vec<&crate::catalog::StoredVector> =
+                    g.iter().map(|i| &rows[*i as usize]).collect();
                 members.sort_by_key(|r| {
-                    (std::cmp::Reverse((r.strength * 100.0) as i64), std::cmp::Reverse(r.popularity), mix(r.track_id))
+                    (
+                        std::cmp::Reverse((r.strength * 100.0) as i64),
+                        std::cmp::Reverse(r.popularity),
+                        mix(r.track_id),
+                    )
                 });
                 members.iter().map(|r| r.track_id).collect()
             })
             .collect();
         let tracks = rows.len();
-        let exact = IndexState { groups: groups.clone(), tracks, index: Box::new(ExactIndex::new(vectors.clone())) };
+        let exact = IndexState {
+            groups: groups.clone(),
+            tracks,
+            index: Box::new(ExactIndex::new(vectors.clone())),
+        };
         *self.index.write().expect("index lock") = Arc::new(exact);
         if vectors.len() >= self.config.exact_below {
-            self.pending_build.store(true, std::sync::atomic::Ordering::SeqCst);
+            self.pending_build
+                .store(true, std::sync::atomic::Ordering::SeqCst);
             let slot = Arc::clone(&self.index);
             let pending = Arc::clone(&self.pending_build);
             let params = self.config.hnsw;
@@ -305,12 +344,25 @@ impl Engine {
             std::thread::spawn(move || {
                 let t = Instant::now();
                 let hnsw = HnswIndex::build(&vectors, params);
-                *slot.write().expect("index lock") = Arc::new(IndexState { groups, tracks, index: Box::new(hnsw) });
+                *slot.write().expect("index lock") = Arc::new(IndexState {
+                    groups,
+                    tracks,
+                    index: Box::new(hnsw),
+                });
                 pending.store(false, std::sync::atomic::Ordering::SeqCst);
-                tracing::info!(vectors = vectors.len(), tracks, build_ms = t.elapsed().as_millis() as u64, "hnsw index swapped in");
+                tracing::info!(
+                    vectors = vectors.len(),
+                    tracks,
+                    build_ms = t.elapsed().as_millis() as u64,
+                    "hnsw index swapped in"
+                );
             });
         }
-        tracing::info!(tracks, distinct_vectors = self.index_info().len, "index loaded");
+        tracing::info!(
+            tracks,
+            distinct_vectors = self.index_info().len,
+            "index loaded"
+        );
         Ok(())
     }
 
@@ -360,7 +412,9 @@ impl Engine {
         }
         // Count lazily: stop as soon as the limit is passed (a 1 MB message costs nothing more).
         if text.chars().nth(self.config.max_text_chars).is_some() {
-            return Err(RecommendError::TooLong { max: self.config.max_text_chars });
+            return Err(RecommendError::TooLong {
+                max: self.config.max_text_chars,
+            });
         }
         Ok(text)
     }
@@ -368,11 +422,18 @@ impl Engine {
     /// The mood of a text, or why there is none.
     pub fn text_emotion(&self, text: &str) -> Result<Emotion, RecommendError> {
         let text = self.check_text(text)?;
-        self.analyzer.scores(text).finish().ok_or(RecommendError::NoEmotion)
+        self.analyzer
+            .scores(text)
+            .finish()
+            .ok_or(RecommendError::NoEmotion)
     }
 
     /// Songs for the mood of a text: the first `k`.
-    pub async fn recommend_text(&self, text: &str, k: usize) -> Result<Recommendation, RecommendError> {
+    pub async fn recommend_text(
+        &self,
+        text: &str,
+        k: usize,
+    ) -> Result<Recommendation, RecommendError> {
         let emotion = self.text_emotion(text)?;
         self.recommend_emotion(&emotion, k, 0).await
     }
@@ -380,7 +441,12 @@ impl Engine {
     /// Songs for a mood: `k` of them starting at `offset` in the candidate list (offset 0 is the
     /// first page; "more like this" asks for the next offset). Ties in distance go to the more
     /// popular track; the same title by the same artists appears once.
-    pub async fn recommend_emotion(&self, emotion: &Emotion, k: usize, offset: usize) -> Result<Recommendation, RecommendError> {
+    pub async fn recommend_emotion(
+        &self,
+        emotion: &Emotion,
+        k: usize,
+        offset: usize,
+    ) -> Result<Recommendation, RecommendError> {
         let state = self.index.read().expect("index lock").clone();
         if state.index.is_empty() {
             return Err(RecommendError::EmptyCatalog);
@@ -389,7 +455,10 @@ impl Engine {
         // candidate window is full.
         let mut picked: Vec<(i64, f32)> = Vec::with_capacity(CANDIDATES);
         for n in state.index.search(emotion, CANDIDATES) {
-            for id in state.groups[n.slot as usize].iter().take(CANDIDATES - picked.len()) {
+            for id in state.groups[n.slot as usize]
+                .iter()
+                .take(CANDIDATES - picked.len())
+            {
                 picked.push((*id, n.distance));
             }
             if picked.len() >= CANDIDATES {
@@ -397,11 +466,19 @@ impl Engine {
             }
         }
         let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
-        let infos = self.catalog.track_infos(&ids).await.map_err(RecommendError::Storage)?;
+        let infos = self
+            .catalog
+            .track_infos(&ids)
+            .await
+            .map_err(RecommendError::Storage)?;
         let mut candidates: Vec<RecommendedTrack> = picked
             .iter()
             .filter_map(|(id, distance)| {
-                infos.get(id).map(|info| RecommendedTrack { url: info.url(), info: info.clone(), distance: *distance })
+                infos.get(id).map(|info| RecommendedTrack {
+                    url: info.url(),
+                    info: info.clone(),
+                    distance: *distance,
+                })
             })
             .collect();
         // Already in distance order, and within one vector in the group order above; the stable
@@ -413,7 +490,12 @@ impl Engine {
         candidates.retain(|t| seen.insert(title_key(&t.info.name)));
         let total = candidates.len();
         let tracks: Vec<RecommendedTrack> = candidates.into_iter().skip(offset).take(k).collect();
-        Ok(Recommendation { emotion: *emotion, has_more: offset + tracks.len() < total, tracks, offset })
+        Ok(Recommendation {
+            emotion: *emotion,
+            has_more: offset + tracks.len() < total,
+            tracks,
+            offset,
+        })
     }
 }
 

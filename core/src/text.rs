@@ -73,7 +73,12 @@ impl TextAnalyzer {
         let config = KeywordExtractConfig::builder().use_hmm(true).build();
         let mut tfidf = TfIdf::default();
         *tfidf.config_mut() = config;
-        TextAnalyzer { jieba: Jieba::new(), tfidf, lexicon, method }
+        TextAnalyzer {
+            jieba: Jieba::new(),
+            tfidf,
+            lexicon,
+            method,
+        }
     }
 
     /// The method this analyser runs.
@@ -111,7 +116,9 @@ impl TextAnalyzer {
 
     fn seed(&self, text: &str) -> TextAnalysis {
         let mut out = TextAnalysis::default();
-        let keywords = self.tfidf.extract_keywords(&self.jieba, text, TOP_KEYWORDS, Vec::new());
+        let keywords = self
+            .tfidf
+            .extract_keywords(&self.jieba, text, TOP_KEYWORDS, Vec::new());
         for kw in keywords {
             let entries = self.lexicon.lookup(&kw.keyword);
             if entries.is_empty() {
@@ -121,7 +128,10 @@ impl TextAnalyzer {
             for e in entries {
                 out.scores.add(e.category, e.intensity * weight);
             }
-            out.hits.push(Hit { word: kw.keyword, weight });
+            out.hits.push(Hit {
+                word: kw.keyword,
+                weight,
+            });
         }
         out
     }
@@ -146,7 +156,9 @@ mod tests {
             ("气愤！简直大发雷霆", MainClass::Anger),
         ];
         for (text, class) in table {
-            let e = ANALYZER.emotion(text).unwrap_or_else(|| panic!("no emotion: {text}"));
+            let e = ANALYZER
+                .emotion(text)
+                .unwrap_or_else(|| panic!("no emotion: {text}"));
             assert_eq!(e.main_class(), class, "{text}: {:?}", e.top(3, 0.0));
         }
     }
@@ -169,6 +181,10 @@ mod tests {
     #[test]
     fn scores_are_raw_and_additive() {
         let one = ANALYZER.scores("伤心");
-        assert!(one.total() > 1.0, "raw scores are not normalised: {}", one.total());
+        assert!(
+            one.total() > 1.0,
+            "raw scores are not normalised: {}",
+            one.total()
+        );
     }
 }

@@ -36,10 +36,20 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Tracks::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(Tracks::Id).big_integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Tracks::Id)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Tracks::Name).text().not_null())
                 .col(ColumnDef::new(Tracks::Album).text().null())
-                .col(ColumnDef::new(Tracks::Popularity).integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(Tracks::Popularity)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
                 .to_owned(),
         )
         .await?;
@@ -47,7 +57,13 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Artists::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(Artists::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(Artists::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Artists::Name).text().not_null())
                 .col(ColumnDef::new(Artists::NeteaseId).big_integer().null())
                 .to_owned(),
@@ -66,10 +82,27 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(TrackArtists::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(TrackArtists::TrackId).big_integer().not_null())
-                .col(ColumnDef::new(TrackArtists::ArtistId).big_integer().not_null())
-                .col(ColumnDef::new(TrackArtists::Position).integer().not_null().default(0))
-                .primary_key(Index::create().col(TrackArtists::TrackId).col(TrackArtists::ArtistId))
+                .col(
+                    ColumnDef::new(TrackArtists::TrackId)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(TrackArtists::ArtistId)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(TrackArtists::Position)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .primary_key(
+                    Index::create()
+                        .col(TrackArtists::TrackId)
+                        .col(TrackArtists::ArtistId),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(TrackArtists::Table, TrackArtists::TrackId)
@@ -88,8 +121,11 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(TrackArtists::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Artists::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Tracks::Table).to_owned()).await
+        m.drop_table(Table::drop().table(TrackArtists::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Artists::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Tracks::Table).to_owned())
+            .await
     }
 }

@@ -34,9 +34,19 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Playlists::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(Playlists::Id).big_integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Playlists::Id)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Playlists::Name).text().not_null())
-                .col(ColumnDef::new(Playlists::Collections).big_integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(Playlists::Collections)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
                 .col(ColumnDef::new(Playlists::Category).text().null())
                 .to_owned(),
         )
@@ -45,10 +55,27 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(PlaylistTracks::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(PlaylistTracks::PlaylistId).big_integer().not_null())
-                .col(ColumnDef::new(PlaylistTracks::TrackId).big_integer().not_null())
-                .col(ColumnDef::new(PlaylistTracks::Position).integer().not_null().default(0))
-                .primary_key(Index::create().col(PlaylistTracks::PlaylistId).col(PlaylistTracks::TrackId))
+                .col(
+                    ColumnDef::new(PlaylistTracks::PlaylistId)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(PlaylistTracks::TrackId)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(PlaylistTracks::Position)
+                        .integer()
+                        .not_null()
+                        .default(0),
+                )
+                .primary_key(
+                    Index::create()
+                        .col(PlaylistTracks::PlaylistId)
+                        .col(PlaylistTracks::TrackId),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(PlaylistTracks::Table, PlaylistTracks::PlaylistId)
@@ -76,7 +103,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(PlaylistTracks::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Playlists::Table).to_owned()).await
+        m.drop_table(Table::drop().table(PlaylistTracks::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Playlists::Table).to_owned())
+            .await
     }
 }

@@ -34,9 +34,19 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Lyrics::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(Lyrics::TrackId).big_integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Lyrics::TrackId)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Lyrics::Content).text().not_null())
-                .col(ColumnDef::new(Lyrics::Instrumental).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(Lyrics::Instrumental)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Lyrics::Table, Lyrics::TrackId)
@@ -50,10 +60,20 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Comments::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(Comments::Id).big_integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(Comments::Id)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Comments::TrackId).big_integer().not_null())
                 .col(ColumnDef::new(Comments::Content).text().not_null())
-                .col(ColumnDef::new(Comments::LikedCount).big_integer().not_null().default(0))
+                .col(
+                    ColumnDef::new(Comments::LikedCount)
+                        .big_integer()
+                        .not_null()
+                        .default(0),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Comments::Table, Comments::TrackId)
@@ -75,7 +95,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(Comments::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(Lyrics::Table).to_owned()).await
+        m.drop_table(Table::drop().table(Comments::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Lyrics::Table).to_owned())
+            .await
     }
 }

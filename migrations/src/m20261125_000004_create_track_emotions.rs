@@ -34,11 +34,30 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(TrackEmotions::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(TrackEmotions::TrackId).big_integer().not_null().primary_key())
+                .col(
+                    ColumnDef::new(TrackEmotions::TrackId)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(TrackEmotions::Vector).binary().not_null())
-                .col(ColumnDef::new(TrackEmotions::Strength).float().not_null().default(0.0))
-                .col(ColumnDef::new(TrackEmotions::Dominant).string_len(4).not_null())
-                .col(ColumnDef::new(TrackEmotions::Version).integer().not_null().default(1))
+                .col(
+                    ColumnDef::new(TrackEmotions::Strength)
+                        .float()
+                        .not_null()
+                        .default(0.0),
+                )
+                .col(
+                    ColumnDef::new(TrackEmotions::Dominant)
+                        .string_len(4)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(TrackEmotions::Version)
+                        .integer()
+                        .not_null()
+                        .default(1),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(TrackEmotions::Table, TrackEmotions::TrackId)
@@ -52,7 +71,12 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(CatalogMeta::Table)
                 .if_not_exists()
-                .col(ColumnDef::new(CatalogMeta::Key).string_len(64).not_null().primary_key())
+                .col(
+                    ColumnDef::new(CatalogMeta::Key)
+                        .string_len(64)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(CatalogMeta::Value).text().not_null())
                 .to_owned(),
         )
@@ -60,7 +84,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(CatalogMeta::Table).to_owned()).await?;
-        m.drop_table(Table::drop().table(TrackEmotions::Table).to_owned()).await
+        m.drop_table(Table::drop().table(CatalogMeta::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(TrackEmotions::Table).to_owned())
+            .await
     }
 }

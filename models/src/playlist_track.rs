@@ -19,10 +19,18 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     /// The playlist.
-    #[sea_orm(belongs_to = "super::playlist::Entity", from = "Column::PlaylistId", to = "super::playlist::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::playlist::Entity",
+        from = "Column::PlaylistId",
+        to = "super::playlist::Column::Id"
+    )]
     Playlist,
     /// The track.
-    #[sea_orm(belongs_to = "super::track::Entity", from = "Column::TrackId", to = "super::track::Column::Id")]
+    #[sea_orm(
+        belongs_to = "super::track::Entity",
+        from = "Column::TrackId",
+        to = "super::track::Column::Id"
+    )]
     Track,
 }
 

@@ -24,8 +24,16 @@ impl TestDb {
     /// A fresh SQLite file.
     pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("moodtune.db").display());
-        TestDb { url, backend: "sqlite", _dir: Some(dir), pg_drop: None }
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("moodtune.db").display()
+        );
+        TestDb {
+            url,
+            backend: "sqlite",
+            _dir: Some(dir),
+            pg_drop: None,
+        }
     }
 
     /// A fresh PostgreSQL database, or `None` when explicitly skipped.
@@ -34,12 +42,20 @@ impl TestDb {
             eprintln!("MOODTUNE_TEST_SKIP_PG=1: skipping the PostgreSQL run of {name}");
             return None;
         }
-        let admin = std::env::var("MOODTUNE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
-        let db_name = format!("moodtune_{}_{}_{}", name, std::process::id(), rand::random::<u32>());
+        let admin =
+            std::env::var("MOODTUNE_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
+        let db_name = format!(
+            "moodtune_{}_{}_{}",
+            name,
+            std::process::id(),
+            rand::random::<u32>()
+        );
         let conn = Database::connect(&admin)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL at {admin} is required for storage tests ({e}); set MOODTUNE_TEST_SKIP_PG=1 to skip"));
-        conn.execute_unprepared(&format!("CREATE DATABASE \"{db_name}\"")).await.expect("create database");
+        conn.execute_unprepared(&format!("CREATE DATABASE \"{db_name}\""))
+            .await
+            .expect("create database");
         conn.close().await.ok();
         let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
         Some(TestDb {
@@ -63,10 +79,17 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.pg_drop.take() {
             // Drop on a separate runtime: Drop may run inside or outside one.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let conn = Database::connect(&admin).await.ok()?;
-                    conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+                    conn.execute_unprepared(&format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .await
+                    .ok()
                 })
             })
             .join();

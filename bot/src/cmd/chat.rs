@@ -11,7 +11,11 @@ use crate::config::Global;
 /// Opens the engine and chats on stdin/stdout until /quit or end of input.
 pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     let engine = Arc::new(global.open_engine().await?);
-    let opts = ConsoleOptions { lang: global.lang(), prompt: std::io::stdin().is_terminal(), ..Default::default() };
+    let opts = ConsoleOptions {
+        lang: global.lang(),
+        prompt: std::io::stdin().is_terminal(),
+        ..Default::default()
+    };
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     console::run(engine, stdin, tokio::io::stdout(), opts).await?;
     Ok(ExitCode::SUCCESS)

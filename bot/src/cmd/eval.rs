@@ -25,12 +25,16 @@ pub enum Eval {
 /// Prints the confusion matrix, then exactly one summary line.
 pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
     let Eval::Text { file, method } = cmd;
-    let method = Method::parse(&method).with_context(|| format!("unknown method {method:?} (known: seed)"))?;
+    let method = Method::parse(&method)
+        .with_context(|| format!("unknown method {method:?} (known: seed)"))?;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let (examples, bad) = eval::parse_jsonl(&text);
     if bad > 0 {
-        tracing::warn!(bad, "skipped lines that are not {{content, label}} JSON with a known label");
+        tracing::warn!(
+            bad,
+            "skipped lines that are not {{content, label}} JSON with a known label"
+        );
     }
     anyhow::ensure!(!examples.is_empty(), eval::EvalError::NoExamples { bad });
     let (lexicon, _) = moodtune_core::recommend::load_lexicon(global.lexicon.as_ref())?;
@@ -38,7 +42,10 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let report = eval::evaluate(&analyzer, &examples);
     let secs = started.elapsed().as_secs_f64();
-    eprintln!("method={method:?} texts_per_second={:.0}", examples.len() as f64 / secs.max(1e-9));
+    eprintln!(
+        "method={method:?} texts_per_second={:.0}",
+        examples.len() as f64 / secs.max(1e-9)
+    );
     print!("{}", report.confusion_table());
     println!("{}", report.summary_line());
     Ok(ExitCode::SUCCESS)

@@ -27,11 +27,18 @@ pub async fn run(global: &Global, cmd: Import) -> anyhow::Result<ExitCode> {
         tracing::warn!(line, what, "skipped part of the dump");
     }
     if playlists.is_empty() {
-        anyhow::bail!("{} holds no playlists ({} lines skipped)", file.display(), report.skipped_lines);
+        anyhow::bail!(
+            "{} holds no playlists ({} lines skipped)",
+            file.display(),
+            report.skipped_lines
+        );
     }
     let engine = global.open_engine().await?;
     let summary = engine.catalog().import_playlists(&playlists).await?;
-    let label = engine.catalog().label_tracks(engine.analyzer(), false).await?;
+    let label = engine
+        .catalog()
+        .label_tracks(engine.analyzer(), false)
+        .await?;
     println!(
         "imported playlists={} tracks={} new_artists={} pairs={} skipped_lines={} skipped_tracks={} labelled={} no_emotion={}",
         summary.playlists, summary.tracks, summary.new_artists, summary.pairs, report.skipped_lines,

@@ -42,7 +42,10 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     moodtune_core::RecommendError::EmptyCatalog => "empty_catalog",
                     moodtune_core::RecommendError::Storage(_) => "storage_unavailable",
                 };
-                println!("{}", serde_json::json!({"error": {"code": code, "message": e.to_string()}}));
+                println!(
+                    "{}",
+                    serde_json::json!({"error": {"code": code, "message": e.to_string()}})
+                );
             } else {
                 eprintln!("{}", global.lang().messages().error(&e));
             }
