@@ -57,7 +57,7 @@ fn console_chat_answers_every_kind_of_input() {
     let mut input = Vec::new();
     input.extend_from_slice("下雨天一个人，有点难过\n".as_bytes());
     input.extend_from_slice(b"/more\n");
-    input.extend_from_slice("😀😀😀\n".as_bytes());
+    input.extend_from_slice("🚗🚗🚗\n".as_bytes());
     input.extend_from_slice(b"/mood    \n");
     input.extend(std::iter::repeat(b'a').take(1 << 20));
     input.push(b'\n');
@@ -135,12 +135,12 @@ fn one_shot_recommend_prints_json() {
 #[test]
 fn one_shot_without_emotion_exits_with_a_clear_message() {
     let run = Run::new();
-    let out = run.cmd().args(["recommend", "😀"]).output().unwrap();
+    let out = run.cmd().args(["recommend", "🚗"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("couldn't read a mood"));
     let out = run
         .cmd()
-        .args(["recommend", "--json", "🙂"])
+        .args(["recommend", "--json", "🚗🛒"])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -155,7 +155,7 @@ fn eval_text_ends_with_the_summary_line() {
         &file,
         "{\"content\": \"今天真开心，快乐极了\", \"label\": \"happiness\"}\n\
          {\"content\": \"好伤心，想哭\", \"label\": \"sadness\"}\n\
-         {\"content\": \"😀\", \"label\": \"happiness\"}\n\
+         {\"content\": \"🚗\", \"label\": \"happiness\"}\n\
          not json\n",
     )
     .unwrap();

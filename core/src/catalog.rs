@@ -19,7 +19,7 @@ use sea_orm::{
 
 use crate::dump::DumpPlaylist;
 use crate::emotion::{Emotion, EmotionScores};
-use crate::label::{track_scores, TrackTexts, LABEL_VERSION};
+use crate::label::{track_scores, track_strength, TrackTexts, LABEL_VERSION};
 use crate::text::TextAnalyzer;
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
@@ -492,20 +492,24 @@ impl Catalog {
                 t.title = analyzer.scores(name);
                 let scores = track_scores(&t);
                 summary.tracks += 1;
-                let (vector, dominant) = match scores.finish() {
+                let (vector, dominant, strength) = match scores.finish() {
                     Some(e) => {
                         summary.labelled += 1;
-                        (e.to_bytes(), e.dominant().code().to_string())
+                        (
+                            e.to_bytes(),
+                            e.dominant().code().to_string(),
+                            track_strength(&t, &e),
+                        )
                     }
                     None => {
                         summary.no_emotion += 1;
-                        (Vec::new(), String::new())
+                        (Vec::new(), String::new(), 0.0)
                     }
                 };
                 rows.push(track_emotion::ActiveModel {
                     track_id: sea_orm::Set(*id),
                     vector: sea_orm::Set(vector),
-                    strength: sea_orm::Set(scores.total()),
+                    strength: sea_orm::Set(strength),
                     dominant: sea_orm::Set(dominant),
                     version: sea_orm::Set(LABEL_VERSION),
                 });

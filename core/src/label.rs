@@ -52,6 +52,29 @@ pub fn track_scores(t: &TrackTexts) -> EmotionScores {
     total
 }
 
+/// How convincingly a track carries its emotion, for ordering tracks that share a vector: the
+/// track's own words (title, lyrics) first, the crowd's (playlists, comments) as a tie-breaker on a
+/// log scale. Without this, a song that merely sits in a few famous "伤感" playlists would outrank a
+/// song called "一万次悲伤". Only evidence that agrees with the track's final `emotion` counts
+/// (each text's scores are projected onto it), so "悲伤游戏" filed under joy by its playlists does
+/// not lead the joyful songs on the strength of its sad title.
+pub fn track_strength(t: &TrackTexts, emotion: &Emotion) -> f32 {
+    let agree = |s: &EmotionScores| -> f32 {
+        s.0.iter()
+            .zip(emotion.0.iter())
+            .map(|(a, b)| a.max(0.0) * b)
+            .sum()
+    };
+    let own = agree(&t.title) + t.lyrics.as_ref().map(agree).unwrap_or(0.0) * 0.1;
+    let crowd: f32 = t
+        .comments
+        .iter()
+        .chain(t.playlists.iter())
+        .map(|(s, likes)| agree(s) * ln_weight((*likes).max(0) as f64 + 1.0))
+        .sum();
+    own * 10.0 + crowd.ln_1p()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +94,34 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(track_emotion(&t).unwrap().dominant(), Category::NB);
+    }
+
+    #[test]
+    fn own_words_outrank_crowd_words_in_strength() {
+        let sad = one(Category::NB, 1.0).finish().unwrap();
+        let titled = TrackTexts {
+            title: one(Category::NB, 5.0),
+            ..Default::default()
+        };
+        let crowded = TrackTexts {
+            playlists: (0..20)
+                .map(|_| (one(Category::NB, 10.0), 1_000_000))
+                .collect(),
+            ..Default::default()
+        };
+        assert!(track_strength(&titled, &sad) > track_strength(&crowded, &sad));
+        let both = TrackTexts {
+            playlists: vec![(one(Category::NB, 1.0), 10)],
+            ..titled.clone()
+        };
+        assert!(track_strength(&both, &sad) > track_strength(&titled, &sad));
+        // A title that disagrees with the label adds nothing.
+        let happy = one(Category::PA, 1.0).finish().unwrap();
+        let off = TrackTexts {
+            playlists: vec![(one(Category::PA, 1.0), 10)],
+            ..titled.clone()
+        };
+        assert!(track_strength(&off, &happy) < track_strength(&titled, &sad));
     }
 
     #[test]

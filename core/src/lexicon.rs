@@ -12,6 +12,10 @@ use crate::emotion::Category;
 /// The lexicon that ships inside the binary (see NOTICE for its source and terms).
 pub const EMBEDDED_DLUT: &str = include_str!("../data/dlut-emotion-ontology.csv");
 
+/// moodtune's own supplement in the same format: common words DLUT lacks (爱 哭 怕 郁闷 感动 ...).
+/// Consulted only for words the main lexicon does not know.
+pub const EMBEDDED_SUPPLEMENT: &str = include_str!("../data/supplement.csv");
+
 /// Intensities above this are not plausible DLUT values and are clamped.
 const MAX_INTENSITY: f32 = 9.0;
 
@@ -26,6 +30,8 @@ pub struct Entry {
     pub polarity: u8,
     /// Whether this entry came from the auxiliary (辅助) columns.
     pub auxiliary: bool,
+    /// Sense number (词义序号) of the row: a word with several senses has one row per sense.
+    pub sense: u16,
 }
 
 /// What the loader skipped, so that a dirty file is reported rather than silently trusted.
@@ -98,11 +104,16 @@ impl Lexicon {
             };
             let intensity = parse_intensity(fields.get(5), &mut report, line_no);
             let polarity = parse_polarity(fields.get(6));
+            let sense = fields
+                .get(3)
+                .and_then(|s| s.trim().parse::<u16>().ok())
+                .unwrap_or(1);
             let entries = words.entry(word.to_string()).or_default();
             entries.push(Entry {
                 category,
                 intensity,
                 polarity,
+                sense,
                 auxiliary: false,
             });
             report.entries += 1;
@@ -117,6 +128,7 @@ impl Lexicon {
                             intensity: aux_int,
                             polarity: parse_polarity(fields.get(9)),
                             auxiliary: true,
+                            sense,
                         });
                         report.entries += 1;
                     }
@@ -141,6 +153,20 @@ impl Lexicon {
     /// The embedded DLUT lexicon.
     pub fn embedded() -> (Lexicon, LoadReport) {
         Lexicon::parse(EMBEDDED_DLUT)
+    }
+
+    /// The supplement that ships inside the binary.
+    pub fn supplement() -> Lexicon {
+        Lexicon::parse(EMBEDDED_SUPPLEMENT).0
+    }
+
+    /// Entries per main class (main rows only), the lexicon's own bias towards some classes.
+    pub fn main_class_sizes(&self) -> [usize; 7] {
+        let mut out = [0usize; 7];
+        for e in self.words.values().flatten().filter(|e| !e.auxiliary) {
+            out[e.category.main_class().index()] += 1;
+        }
+        out
     }
 
     /// All entries for a word (empty when the word carries no emotion).

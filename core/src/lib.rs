@@ -12,6 +12,7 @@ pub mod index;
 pub mod label;
 pub mod lexicon;
 pub mod recommend;
+pub mod symbols;
 pub mod text;
 
 pub use catalog::{Catalog, CatalogError, CatalogStats, TrackInfo};

@@ -10,8 +10,8 @@ pub struct Model {
     pub track_id: i64,
     /// 21 little-endian f32 in DLUT order (84 bytes), softmaxed.
     pub vector: Vec<u8>,
-    /// Total raw score before the softmax: how much evidence the texts gave. Among tracks with the
-    /// same vector, the better-attested ones are recommended first.
+    /// How convincingly the track carries its emotion (`label::track_strength`): among tracks with
+    /// the same vector, the better-attested ones are recommended first.
     pub strength: f32,
     /// Dominant category code, for humans reading the table.
     pub dominant: String,

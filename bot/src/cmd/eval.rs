@@ -16,8 +16,8 @@ pub enum Eval {
     Text {
         /// The JSONL file.
         file: PathBuf,
-        /// Analysis method.
-        #[arg(long, default_value = "seed")]
+        /// Analysis method: tuned (the default), seed, or tuned-without-PART[,PART] to measure a part.
+        #[arg(long, default_value = "tuned")]
         method: String,
     },
 }
@@ -25,8 +25,9 @@ pub enum Eval {
 /// Prints the confusion matrix, then exactly one summary line.
 pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
     let Eval::Text { file, method } = cmd;
-    let method = Method::parse(&method)
-        .with_context(|| format!("unknown method {method:?} (known: seed)"))?;
+    let method = Method::parse(&method).with_context(|| {
+        format!("unknown method {method:?} (known: tuned, seed, tuned-without-...)")
+    })?;
     let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let (examples, bad) = eval::parse_jsonl(&text);
