@@ -7,6 +7,8 @@
 
 pub mod console;
 pub mod messages;
+pub mod ratelimit;
 pub mod render;
+pub mod telegram;
 
 pub use messages::Lang;

@@ -66,6 +66,28 @@ pub struct Messages {
     pub empty_catalog: &'static str,
     /// The database failed.
     pub storage: &'static str,
+    /// Telegram /start: two lines.
+    pub start: &'static str,
+    /// Chat commands (descriptions shown by /help on chat platforms).
+    pub chat_help: &'static str,
+    /// A photo arrived but photo moods are not available in this build.
+    pub photo_unavailable: &'static str,
+    /// Too many requests; `{secs}` is replaced.
+    pub rate_limited: &'static str,
+    /// /lang confirmation.
+    pub lang_set: &'static str,
+    /// /lang with a bad argument.
+    pub lang_usage: &'static str,
+    /// Button: next page.
+    pub more_button: &'static str,
+    /// Button: ask for a different mood.
+    pub another_button: &'static str,
+    /// Answer to the "another mood" button.
+    pub another_hint: &'static str,
+    /// A button press for a message that is too old to continue.
+    pub stale_button: &'static str,
+    /// Title of an inline-mode result; `{mood}` is replaced.
+    pub inline_title: &'static str,
 }
 
 impl Messages {
@@ -95,6 +117,17 @@ static EN: Messages = Messages {
     no_emotion: "I couldn't read a mood from that. Try a few words about how you feel, like \"有点难过\" or \"开心\".",
     empty_catalog: "I have no songs to recommend yet. Please try again later.",
     storage: "Sorry, my music library is unavailable right now. Please try again in a minute.",
+    start: "Hi! Tell me how you feel and I'll answer with songs that fit your mood.\nIn groups, use /mood TEXT or mention me.",
+    chat_help: "Send me how you feel, in a few words.\n/mood TEXT - songs for the mood of TEXT (also as a reply to a message)\n/lang zh|en - reply language\n/help - this list",
+    photo_unavailable: "I can't read moods from photos yet. Tell me in words?",
+    rate_limited: "You're going fast! Give me {secs} seconds and ask again.",
+    lang_set: "OK, I'll answer in English.",
+    lang_usage: "Use /lang zh or /lang en.",
+    more_button: "More like this",
+    another_button: "Another mood?",
+    another_hint: "Tell me how you feel now, in a few words.",
+    stale_button: "This list is too old to continue. Tell me your mood again?",
+    inline_title: "Songs for: {mood}",
 };
 
 static ZH: Messages = Messages {
@@ -111,6 +144,17 @@ static ZH: Messages = Messages {
     no_emotion: "我没读出这段话的心情。试试直接说说感受，比如“有点难过”或“好开心”。",
     empty_catalog: "曲库里还没有歌，请稍后再试。",
     storage: "抱歉，曲库暂时无法访问，请过一会儿再试。",
+    start: "你好！告诉我你现在的心情，我用适合的歌回答你。\n在群里请用 /mood 文字，或者 @我。",
+    chat_help: "用几个字告诉我你的心情。\n/mood 文字 - 按这段文字的心情推荐（也可以回复某条消息）\n/lang zh|en - 回复语言\n/help - 查看帮助",
+    photo_unavailable: "我暂时还看不懂照片里的心情，用文字告诉我好吗？",
+    rate_limited: "太快啦！请过 {secs} 秒再试。",
+    lang_set: "好的，我会用中文回复。",
+    lang_usage: "用法：/lang zh 或 /lang en。",
+    more_button: "再来几首",
+    another_button: "换个心情？",
+    another_hint: "用几个字说说你现在的心情吧。",
+    stale_button: "这个列表太旧了，再告诉我一次你的心情吧？",
+    inline_title: "适合“{mood}”的歌",
 };
 
 #[cfg(test)]

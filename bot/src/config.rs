@@ -51,6 +51,23 @@ pub struct Global {
         default_value_t = 4000
     )]
     pub max_text_chars: usize,
+    /// Telegram bot token; when set, `moodtune` serves Telegram instead of the console chat.
+    #[arg(long, global = true, env = "TELOXIDE_TOKEN", hide_env_values = true)]
+    pub telegram_token: Option<String>,
+    /// Telegram Bot API base URL (a self-hosted Bot API server); default the official one.
+    #[arg(long, global = true, env = "TELEGRAM_API_URL")]
+    pub telegram_api_url: Option<String>,
+    /// Requests one user may make at once (then one more per --rate-every-secs); 0 = unlimited.
+    #[arg(long, global = true, env = "MOODTUNE_RATE_BURST", default_value_t = 5)]
+    pub rate_burst: u32,
+    /// Seconds for one more request to be allowed.
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_RATE_EVERY_SECS",
+        default_value_t = 6
+    )]
+    pub rate_every_secs: u64,
     /// Log more (info level) to stderr; RUST_LOG overrides.
     #[arg(short, long, global = true)]
     pub verbose: bool,

@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Chat in the terminal: type a mood, get songs (the default without platform tokens).
     Chat,
+    /// Serve the chat platforms whose tokens are set (the default when one is).
+    Serve(cmd::serve::Args),
     /// One-shot: print songs for the mood of TEXT.
     Recommend(cmd::recommend::Args),
     /// Import a catalog into the database.
@@ -40,7 +42,12 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let verbose_default = matches!(cli.command, Some(Command::Import(_)));
+    let serving = match &cli.command {
+        None => cli.global.telegram_token.is_some(),
+        Some(Command::Serve(_)) | Some(Command::Import(_)) => true,
+        _ => false,
+    };
+    let verbose_default = serving;
     config::init_logging(&cli.global, verbose_default);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -54,7 +61,11 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
+            None if cli.global.telegram_token.is_some() => {
+                cmd::serve::run(&cli.global, cmd::serve::Args::default()).await
+            }
             None | Some(Command::Chat) => cmd::chat::run(&cli.global).await,
+            Some(Command::Serve(args)) => cmd::serve::run(&cli.global, args).await,
             Some(Command::Recommend(args)) => cmd::recommend::run(&cli.global, args).await,
             Some(Command::Import(c)) => cmd::import::run(&cli.global, c).await,
             Some(Command::Eval(c)) => cmd::eval::run(&cli.global, c).await,

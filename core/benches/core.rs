@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the hot paths: text analysis (texts/s) and index queries (us/query) on
 //! the demo catalog and on random vectors (`MOODTUNE_BENCH_RANDOM_N`, default 100,000; the figures
-//! in BENCHMARKS.md used 1,000,000). Run: `cargo bench -p moodtune-core --bench core`.
+//! in BENCHMARKS.md used 1,000,000; `MOODTUNE_BENCH_EF_CONSTRUCTION` overrides the build parameter).
+//! Run: `cargo bench -p moodtune-core --bench core`.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -95,8 +96,15 @@ fn random_vectors(n: usize, seed: u64) -> Vec<[f32; DIM]> {
 }
 
 fn bench_index_on(c: &mut Criterion, name: &str, vectors: Vec<[f32; DIM]>, queries: Vec<Emotion>) {
+    let mut params = HnswParams::default();
+    if let Some(ef) = std::env::var("MOODTUNE_BENCH_EF_CONSTRUCTION")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        params.ef_construction = ef;
+    }
     let t = Instant::now();
-    let hnsw = HnswIndex::build(&vectors, HnswParams::default());
+    let hnsw = HnswIndex::build(&vectors, params);
     let build = t.elapsed();
     let exact = ExactIndex::new(vectors.clone());
     let recall: f32 = queries

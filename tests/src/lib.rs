@@ -7,6 +7,8 @@
 
 use sea_orm::{ConnectionTrait, Database};
 
+pub mod fake_telegram;
+
 /// Default PostgreSQL admin URL (trust auth on the CI machine).
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 

@@ -5,3 +5,4 @@ pub mod chat;
 pub mod eval;
 pub mod import;
 pub mod recommend;
+pub mod serve;

@@ -1,0 +1,622 @@
+//! The Telegram adapter, on teloxide: private chats, `/mood` in groups, "more like this" buttons.
+//!
+//! Private chat: any text is a mood. Groups: the bot stays quiet unless addressed with `/mood TEXT`,
+//! `/mood@botname TEXT`, `/mood` as a reply to someone's message, or a mention. Replies are
+//! Telegram HTML with every user- and catalog-supplied string escaped, and quote the message they
+//! answer. The "More like this" button carries the mood in its callback data, so any bot process
+//! can answer it, even after a restart.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use moodtune_core::emotion::{Category, DIM};
+use moodtune_core::{Emotion, Engine, RecommendError, Recommendation};
+use teloxide::dispatching::UpdateFilterExt;
+use teloxide::error_handlers::ErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
+    InlineQueryResultArticle, InputMessageContent, InputMessageContentText, LinkPreviewOptions, Me,
+    ParseMode, ReplyParameters,
+};
+
+use crate::messages::Lang;
+use crate::ratelimit::RateLimiter;
+use crate::render;
+
+/// How to run the Telegram bot.
+#[derive(Clone)]
+pub struct TelegramOptions {
+    /// Bot token (from `TELOXIDE_TOKEN`); never logged.
+    pub token: String,
+    /// Bot API base URL (a self-hosted Bot API server, or a fake in tests); default official.
+    pub api_url: Option<url::Url>,
+    /// Language when a user's language_code says nothing we speak.
+    pub default_lang: Lang,
+    /// Songs per reply.
+    pub k: usize,
+    /// Requests a user may make at once...
+    pub burst: u32,
+    /// ...refilled at one per this period.
+    pub every: Duration,
+}
+
+impl std::fmt::Debug for TelegramOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramOptions")
+            .field("token", &"***")
+            .field("api_url", &self.api_url)
+            .finish()
+    }
+}
+
+impl TelegramOptions {
+    /// Options with the defaults for everything but the token.
+    pub fn new(token: String) -> TelegramOptions {
+        TelegramOptions {
+            token,
+            api_url: None,
+            default_lang: Lang::En,
+            k: moodtune_core::recommend::DEFAULT_K,
+            burst: 5,
+            every: Duration::from_secs(6),
+        }
+    }
+}
+
+struct State {
+    engine: Arc<Engine>,
+    limiter: RateLimiter,
+    langs: Mutex<HashMap<u64, Lang>>,
+    default_lang: Lang,
+    k: usize,
+}
+
+impl State {
+    fn lang(&self, user: Option<&teloxide::types::User>) -> Lang {
+        let Some(user) = user else {
+            return self.default_lang;
+        };
+        if let Some(l) = self
+            .langs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&user.id.0)
+        {
+            return *l;
+        }
+        user.language_code
+            .as_deref()
+            .and_then(Lang::parse)
+            .unwrap_or(self.default_lang)
+    }
+}
+
+type HandlerResult = Result<(), teloxide::RequestError>;
+
+/// Runs the bot with long polling until `shutdown` completes; an update already taken is
+/// finished before returning.
+pub async fn run(
+    engine: Arc<Engine>,
+    opts: TelegramOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let mut bot = Bot::new(opts.token.clone());
+    if let Some(url) = opts.api_url.clone() {
+        bot = bot.set_api_url(url);
+    }
+    let state = Arc::new(State {
+        engine,
+        limiter: RateLimiter::new(opts.burst, opts.every),
+        langs: Mutex::new(HashMap::new()),
+        default_lang: opts.default_lang,
+        k: opts.k.clamp(1, 20),
+    });
+    let handler = dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+        .branch(Update::filter_inline_query().endpoint(on_inline));
+    let mut dispatcher = Dispatcher::builder(bot, handler)
+        .dependencies(dptree::deps![Arc::clone(&state)])
+        .error_handler(Arc::new(RedactingErrorHandler {
+            token: opts.token.clone(),
+        }))
+        .default_handler(|_| async {})
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        // The dispatcher may not have started yet: retry until it accepts the shutdown.
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    tracing::info!(adapter = "telegram", "telegram bot polling");
+    dispatcher.dispatch().await;
+    tracing::info!(adapter = "telegram", "telegram bot stopped");
+}
+
+/// Logs handler errors without ever printing the token.
+struct RedactingErrorHandler {
+    token: String,
+}
+
+impl ErrorHandler<teloxide::RequestError> for RedactingErrorHandler {
+    fn handle_error(
+        self: Arc<Self>,
+        error: teloxide::RequestError,
+    ) -> futures_util::future::BoxFuture<'static, ()> {
+        let text = redact(&error.to_string(), &self.token);
+        Box::pin(async move {
+            tracing::error!(adapter = "telegram", error = %text, "telegram request failed")
+        })
+    }
+}
+
+/// Replaces every occurrence of the token (and of its secret half) in `s`.
+pub fn redact(s: &str, token: &str) -> String {
+    if token.is_empty() {
+        return s.to_string();
+    }
+    let mut out = s.replace(token, "***");
+    if let Some((_, secret)) = token.split_once(':') {
+        if secret.len() >= 8 {
+            out = out.replace(secret, "***");
+        }
+    }
+    out
+}
+
+/// What a message asks the bot to do.
+#[derive(Debug, PartialEq)]
+enum Ask<'a> {
+    Start,
+    Help,
+    Lang(&'a str),
+    Mood(&'a str),
+    UnknownCommand,
+    /// Not for us (group chatter, or a command for another bot).
+    Ignore,
+}
+
+/// Reads a message text as a command or a mood. `bot_name` is our username without `@`.
+fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask<'a> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix('/') {
+        let (head, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let (cmd, target) = head.split_once('@').unwrap_or((head, ""));
+        if !target.is_empty() && !target.eq_ignore_ascii_case(bot_name) {
+            return Ask::Ignore;
+        }
+        return match cmd.to_ascii_lowercase().as_str() {
+            "start" => Ask::Start,
+            "help" => Ask::Help,
+            "lang" => Ask::Lang(arg.trim()),
+            "mood" => Ask::Mood(arg.trim()),
+            _ if private || !target.is_empty() => Ask::UnknownCommand,
+            _ => Ask::Ignore,
+        };
+    }
+    if private {
+        return Ask::Mood(text);
+    }
+    // In a group, a mention of the bot anywhere addresses it; the rest of the text is the mood.
+    let mention = format!("@{bot_name}");
+    let lower = text.to_ascii_lowercase();
+    if !bot_name.is_empty() && lower.contains(&mention.to_ascii_lowercase()) {
+        Ask::Mood(text)
+    } else {
+        Ask::Ignore
+    }
+}
+
+fn strip_mention(text: &str, bot_name: &str) -> String {
+    let mention = format!("@{bot_name}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Usernames are ASCII, so lowercasing keeps byte offsets of the mention intact.
+    while let Some(at) = rest
+        .to_ascii_lowercase()
+        .find(&mention.to_ascii_lowercase())
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + mention.len()..];
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> HandlerResult {
+    let private = msg.chat.is_private();
+    let lang = state.lang(msg.from.as_ref());
+    let m = lang.messages();
+    let bot_name = me.username().to_string();
+    let text = msg.text().or(msg.caption()).unwrap_or("");
+    let has_image = msg.photo().is_some()
+        || msg
+            .document()
+            .and_then(|d| d.mime_type.as_ref())
+            .is_some_and(|t| t.type_() == mime::IMAGE);
+
+    let ask = if text.is_empty() && has_image && private {
+        Ask::Mood("")
+    } else {
+        parse_ask(text, private, &bot_name)
+    };
+    let reply = |text: String| {
+        bot.send_message(msg.chat.id, text)
+            .parse_mode(ParseMode::Html)
+            .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
+            .link_preview_options(no_preview())
+    };
+    match ask {
+        Ask::Ignore => Ok(()),
+        Ask::Start => reply(escape(m.start)).await.map(drop),
+        Ask::Help => reply(escape(m.chat_help)).await.map(drop),
+        Ask::UnknownCommand => reply(escape(m.unknown_command)).await.map(drop),
+        Ask::Lang(arg) => {
+            let Some(new) = Lang::parse(arg) else {
+                return reply(escape(m.lang_usage)).await.map(drop);
+            };
+            if let Some(user) = &msg.from {
+                state
+                    .langs
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(user.id.0, new);
+            }
+            reply(escape(new.messages().lang_set)).await.map(drop)
+        }
+        Ask::Mood(arg) => {
+            // `/mood` as a reply takes the mood of the replied-to message; a mention is stripped.
+            let replied = msg.reply_to_message();
+            let mut mood_text = if private {
+                arg.to_string()
+            } else {
+                strip_mention(arg, &bot_name)
+            };
+            let mut image = has_image;
+            if mood_text.is_empty() {
+                if let Some(r) = replied {
+                    mood_text = r.text().or(r.caption()).unwrap_or("").to_string();
+                    image = image || r.photo().is_some();
+                }
+            }
+            if mood_text.is_empty() && image {
+                return reply(escape(m.photo_unavailable)).await.map(drop);
+            }
+            if let Some(user) = &msg.from {
+                if let Err(wait) = state.limiter.check(user.id.0) {
+                    let secs = wait.as_secs().max(1).to_string();
+                    return reply(escape(&m.rate_limited.replace("{secs}", &secs)))
+                        .await
+                        .map(drop);
+                }
+            }
+            let _ = bot.send_chat_action(msg.chat.id, ChatAction::Typing).await;
+            let started = std::time::Instant::now();
+            let result = state.engine.recommend_text(&mood_text, state.k).await;
+            log_outcome(&result, msg.from.as_ref().map(|u| u.id.0), started);
+            match result {
+                Ok(rec) => reply(reply_html(&rec, lang))
+                    .reply_markup(keyboard(&rec, state.k, lang))
+                    .await
+                    .map(drop),
+                Err(e) => reply(escape(&m.error(&e))).await.map(drop),
+            }
+        }
+    }
+}
+
+async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerResult {
+    let lang = state.lang(Some(&q.from));
+    let m = lang.messages();
+    let data = q.data.clone().unwrap_or_default();
+    if data == "again" {
+        bot.answer_callback_query(q.id.clone())
+            .text(m.another_hint)
+            .await?;
+        return Ok(());
+    }
+    let Some((emotion, offset)) = decode_more(&data) else {
+        bot.answer_callback_query(q.id.clone())
+            .text(m.stale_button)
+            .await?;
+        return Ok(());
+    };
+    if let Err(wait) = state.limiter.check(q.from.id.0) {
+        let secs = wait.as_secs().max(1).to_string();
+        bot.answer_callback_query(q.id.clone())
+            .text(m.rate_limited.replace("{secs}", &secs))
+            .await?;
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let result = state
+        .engine
+        .recommend_emotion(&emotion, state.k, offset)
+        .await;
+    log_outcome(&result, Some(q.from.id.0), started);
+    let (text, markup) = match &result {
+        Ok(rec) if !rec.tracks.is_empty() => {
+            (reply_html(rec, lang), Some(keyboard(rec, state.k, lang)))
+        }
+        Ok(_) => (escape(m.no_more), None),
+        Err(e) => (escape(&m.error(e)), None),
+    };
+    bot.answer_callback_query(q.id.clone()).await?;
+    if let Some(message) = q.regular_message() {
+        let mut edit = bot
+            .edit_message_text(message.chat.id, message.id, text)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if let Some(kb) = markup {
+            edit = edit.reply_markup(kb);
+        }
+        edit.await?;
+    }
+    Ok(())
+}
+
+async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult {
+    let lang = state.lang(Some(&q.from));
+    let m = lang.messages();
+    let query = q.query.trim();
+    if query.is_empty() || state.limiter.check(q.from.id.0).is_err() {
+        bot.answer_inline_query(q.id.clone(), Vec::<InlineQueryResult>::new())
+            .await?;
+        return Ok(());
+    }
+    let results: Vec<InlineQueryResult> = match state.engine.recommend_text(query, state.k).await {
+        Ok(rec) => {
+            let mood = render::mood_words(&rec.emotion);
+            let content = InputMessageContentText::new(reply_html(&rec, lang))
+                .parse_mode(ParseMode::Html)
+                .link_preview_options(no_preview());
+            let title = m.inline_title.replace("{mood}", query);
+            vec![
+                InlineQueryResultArticle::new("songs", title, InputMessageContent::Text(content))
+                    .description(mood)
+                    .into(),
+            ]
+        }
+        Err(_) => Vec::new(),
+    };
+    bot.answer_inline_query(q.id.clone(), results)
+        .cache_time(60)
+        .await?;
+    Ok(())
+}
+
+fn log_outcome(
+    result: &Result<Recommendation, RecommendError>,
+    user: Option<u64>,
+    started: std::time::Instant,
+) {
+    // The user id is hashed: logs say "the same person" without saying who.
+    let user = user
+        .map(|u| format!("{:016x}", hash_id(u)))
+        .unwrap_or_default();
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    match result {
+        Ok(rec) => tracing::info!(
+            adapter = "telegram",
+            user,
+            outcome = "ok",
+            songs = rec.tracks.len(),
+            ms,
+            "recommended"
+        ),
+        Err(RecommendError::Storage(e)) => {
+            tracing::error!(adapter = "telegram", user, error = %e, "storage failed")
+        }
+        Err(e) => tracing::info!(adapter = "telegram", user, outcome = ?e, ms, "no recommendation"),
+    }
+}
+
+fn hash_id(id: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ("moodtune", id).hash(&mut h);
+    h.finish()
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Escapes text for Telegram HTML (`&`, `<`, `>`, and `"` for attribute values).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The reply: the mood in words, then numbered linked songs.
+pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
+    let m = lang.messages();
+    let mut out = format!(
+        "<b>{}</b> {}\n",
+        escape(m.mood_prefix),
+        escape(&render::mood_words(&rec.emotion))
+    );
+    for (i, t) in rec.tracks.iter().enumerate() {
+        let artists = if t.info.artists.is_empty() {
+            "?".to_string()
+        } else {
+            t.info.artists.join(" / ")
+        };
+        out.push_str(&format!(
+            "{}. <a href=\"{}\">{}</a> — {}\n",
+            rec.offset + i + 1,
+            escape(&t.url),
+            escape(&t.info.name),
+            escape(&artists)
+        ));
+    }
+    out
+}
+
+fn keyboard(rec: &Recommendation, k: usize, lang: Lang) -> InlineKeyboardMarkup {
+    let m = lang.messages();
+    let mut row = Vec::new();
+    if rec.has_more {
+        row.push(InlineKeyboardButton::callback(
+            m.more_button,
+            encode_more(&rec.emotion, rec.offset + k),
+        ));
+    }
+    row.push(InlineKeyboardButton::callback(m.another_button, "again"));
+    InlineKeyboardMarkup::new(vec![row])
+}
+
+/// Callback data for "more like this": `m:<offset>:<pairs>`, each pair two hex digits of category
+/// index and two of weight (0..255), for the four strongest categories. Fits Telegram's 64 bytes.
+pub fn encode_more(e: &Emotion, offset: usize) -> String {
+    let mut s = format!("m:{offset}:");
+    for (c, w) in e.top(4, 0.01) {
+        s.push_str(&format!(
+            "{:02x}{:02x}",
+            c.index(),
+            (w * 255.0).round().clamp(1.0, 255.0) as u8
+        ));
+    }
+    s
+}
+
+/// Reads [`encode_more`] data back; `None` for anything malformed.
+pub fn decode_more(data: &str) -> Option<(Emotion, usize)> {
+    let mut parts = data.splitn(3, ':');
+    if parts.next()? != "m" {
+        return None;
+    }
+    let offset: usize = parts
+        .next()?
+        .parse()
+        .ok()
+        .filter(|o| *o <= moodtune_core::recommend::CANDIDATES)?;
+    let pairs = parts.next()?;
+    if pairs.is_empty() || pairs.len() % 4 != 0 || pairs.len() > 4 * DIM || !pairs.is_ascii() {
+        return None;
+    }
+    let mut v = [0.0f32; DIM];
+    for i in (0..pairs.len()).step_by(4) {
+        let c = usize::from_str_radix(&pairs[i..i + 2], 16)
+            .ok()
+            .filter(|c| *c < DIM)?;
+        let w = u8::from_str_radix(&pairs[i + 2..i + 4], 16).ok()? as f32;
+        v[Category::ALL[c].index()] += w;
+    }
+    let sum: f32 = v.iter().sum();
+    if sum <= 0.0 {
+        return None;
+    }
+    v.iter_mut().for_each(|x| *x /= sum);
+    Some((Emotion(v), offset))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moodtune_core::EmotionScores;
+
+    #[test]
+    fn asks_are_read_like_telegram_users_mean_them() {
+        // (text, private, expected)
+        let table = [
+            ("下雨天有点想家", true, Ask::Mood("下雨天有点想家")),
+            ("下雨天有点想家", false, Ask::Ignore),
+            ("/mood 开心", false, Ask::Mood("开心")),
+            ("/mood@MoodTuneBot 开心", false, Ask::Mood("开心")),
+            ("/mood@otherbot 开心", false, Ask::Ignore),
+            ("/mood", false, Ask::Mood("")),
+            ("/start", true, Ask::Start),
+            ("/help@moodtunebot", false, Ask::Help),
+            ("/lang zh", true, Ask::Lang("zh")),
+            ("/dance", true, Ask::UnknownCommand),
+            ("/dance", false, Ask::Ignore),
+            (
+                "hey @moodtunebot 好难过",
+                false,
+                Ask::Mood("hey @moodtunebot 好难过"),
+            ),
+        ];
+        for (text, private, want) in table {
+            assert_eq!(
+                parse_ask(text, private, "moodtunebot"),
+                want,
+                "{text} private={private}"
+            );
+        }
+        assert_eq!(
+            strip_mention("hey @MoodtuneBot 好难过", "moodtunebot"),
+            "hey  好难过"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape("<b>R&B</b> \"x\""),
+            "&lt;b&gt;R&amp;B&lt;/b&gt; &quot;x&quot;"
+        );
+    }
+
+    #[test]
+    fn more_data_round_trips_and_rejects_junk() {
+        let mut s = EmotionScores::default();
+        s.add(Category::NB, 3.0);
+        s.add(Category::PF, 2.0);
+        let e = s.finish().unwrap();
+        let data = encode_more(&e, 10);
+        assert!(data.len() <= 64, "{data}");
+        let (back, offset) = decode_more(&data).unwrap();
+        assert_eq!(offset, 10);
+        assert!(back.distance(&e) < 0.01, "{back:?}");
+        for junk in [
+            "",
+            "m",
+            "m:1:",
+            "m:x:0880",
+            "m:1:zz80",
+            "m:1:1580",
+            "x:1:0880",
+            "m:1:088",
+            "m:100000:0880",
+        ] {
+            assert!(decode_more(junk).is_none(), "{junk}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_redacted() {
+        let token = "123456:ABCdefGHIjklMNOpqr";
+        assert_eq!(
+            redact("url /bot123456:ABCdefGHIjklMNOpqr/getMe", token),
+            "url /bot***/getMe"
+        );
+        assert_eq!(redact("secret ABCdefGHIjklMNOpqr", token), "secret ***");
+    }
+}

@@ -1,0 +1,68 @@
+//! `moodtune serve [--telegram]`: run the chat platforms until SIGINT or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use moodtune_adapters::telegram::{self, TelegramOptions};
+
+use crate::config::Global;
+
+/// Which platforms to serve.
+#[derive(Debug, Default, clap::Args)]
+pub struct Args {
+    /// Serve Telegram (needs TELOXIDE_TOKEN); implied when the token is set.
+    #[arg(long)]
+    telegram: bool,
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+async fn stop_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("stop requested: finishing the updates in hand");
+}
+
+/// Starts the engine and every configured platform.
+pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let token = global
+        .telegram_token
+        .clone()
+        .filter(|t| !t.trim().is_empty());
+    if args.telegram && token.is_none() {
+        anyhow::bail!("--telegram needs a bot token in TELOXIDE_TOKEN");
+    }
+    let Some(token) = token else {
+        anyhow::bail!("no platform to serve: set TELOXIDE_TOKEN (or run `moodtune chat`)");
+    };
+    let engine = Arc::new(global.open_engine().await?);
+    let mut opts = TelegramOptions::new(token);
+    opts.default_lang = global.lang();
+    opts.burst = global.rate_burst;
+    opts.every = Duration::from_secs(global.rate_every_secs.max(1));
+    if let Some(url) = &global.telegram_api_url {
+        opts.api_url = Some(
+            url.parse()
+                .with_context(|| format!("TELEGRAM_API_URL is not a URL: {url}"))?,
+        );
+    }
+    telegram::run(engine, opts, stop_signal()).await;
+    Ok(ExitCode::SUCCESS)
+}

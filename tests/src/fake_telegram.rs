@@ -1,0 +1,188 @@
+//! A fake Telegram Bot API server on 127.0.0.1 for end-to-end tests of the real teloxide client.
+//!
+//! It serves `/bot<token>/<Method>` (method names matched case-insensitively), holds `getUpdates`
+//! until an update is queued (at most one second, to keep shutdown quick), answers `getMe` with the
+//! fields teloxide requires, fabricates plausible `Message` objects for `sendMessage` and
+//! `editMessageText`, and records every call for assertions.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::routing::any;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+/// Username the fake bot reports in getMe.
+pub const BOT_USERNAME: &str = "moodtune_bot";
+
+#[derive(Default)]
+struct Inner {
+    token: String,
+    updates: Mutex<Vec<Value>>,
+    calls: Mutex<Vec<(String, Value)>>,
+    update_arrived: Notify,
+    call_made: Notify,
+    next_update: AtomicI64,
+    next_message: AtomicI64,
+}
+
+/// A running fake Bot API.
+#[derive(Clone)]
+pub struct FakeTelegram {
+    /// Base URL to give the bot (`http://127.0.0.1:PORT/`).
+    pub url: String,
+    inner: Arc<Inner>,
+}
+
+impl FakeTelegram {
+    /// Starts the server for `token` on a free loopback port.
+    pub async fn start(token: &str) -> FakeTelegram {
+        let inner = Arc::new(Inner {
+            token: token.to_string(),
+            next_update: AtomicI64::new(1),
+            next_message: AtomicI64::new(1000),
+            ..Default::default()
+        });
+        let app = Router::new()
+            .route("/{bot}/{method}", any(handle))
+            .with_state(Arc::clone(&inner));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeTelegram {
+            url: format!("http://{addr}/"),
+            inner,
+        }
+    }
+
+    /// Queues an update (its `update_id` is assigned here) and returns the id.
+    pub fn push(&self, mut update: Value) -> i64 {
+        let id = self.inner.next_update.fetch_add(1, Ordering::SeqCst);
+        update["update_id"] = json!(id);
+        self.inner.updates.lock().unwrap().push(update);
+        self.inner.update_arrived.notify_waiters();
+        id
+    }
+
+    /// A fresh message id for fabricated incoming messages.
+    pub fn message_id(&self) -> i64 {
+        self.inner.next_message.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Every call so far: (lower-case method, parameters).
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        self.inner.calls.lock().unwrap().clone()
+    }
+
+    /// Waits until the `n`-th call (1-based, counting all calls) of `method` has been made.
+    pub async fn wait_for(&self, method: &str, n: usize, timeout: Duration) -> Vec<Value> {
+        let method = method.to_ascii_lowercase();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.inner.call_made.notified();
+            let got: Vec<Value> = self
+                .calls()
+                .into_iter()
+                .filter(|(m, _)| *m == method)
+                .map(|(_, v)| v)
+                .collect();
+            if got.len() >= n {
+                return got;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "timed out waiting for call #{n} of {method}; calls: {:?}",
+                    self.calls()
+                );
+            }
+        }
+    }
+}
+
+fn chat(id: i64) -> Value {
+    if id > 0 {
+        json!({"id": id, "type": "private", "first_name": "Ann"})
+    } else {
+        json!({"id": id, "type": "supergroup", "title": "Music fans"})
+    }
+}
+
+async fn handle(
+    State(inner): State<Arc<Inner>>,
+    Path((bot, method)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Json<Value> {
+    if bot != format!("bot{}", inner.token) {
+        return Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
+    }
+    let params: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
+    let method = method.to_ascii_lowercase();
+    if method != "getupdates" {
+        inner
+            .calls
+            .lock()
+            .unwrap()
+            .push((method.clone(), params.clone()));
+        inner.call_made.notify_waiters();
+    }
+    let me = json!({"id": 777, "is_bot": true, "first_name": "moodtune", "username": BOT_USERNAME});
+    let result = match method.as_str() {
+        "getme" => json!({
+            "id": 777, "is_bot": true, "first_name": "moodtune", "username": BOT_USERNAME,
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": true, "has_main_web_app": false
+        }),
+        "getupdates" => {
+            let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+            loop {
+                let notified = inner.update_arrived.notified();
+                let pending: Vec<Value> = {
+                    let mut q = inner.updates.lock().unwrap();
+                    q.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                    q.clone()
+                };
+                if !pending.is_empty() {
+                    break json!(pending);
+                }
+                if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                    break json!([]);
+                }
+            }
+        }
+        "sendmessage" | "editmessagetext" => {
+            let chat_id = params.get("chat_id").and_then(Value::as_i64).unwrap_or(1);
+            let id = params
+                .get("message_id")
+                .and_then(Value::as_i64)
+                .unwrap_or_else(|| inner.next_message.fetch_add(1, Ordering::SeqCst));
+            json!({
+                "message_id": id, "date": 1_700_000_000, "chat": chat(chat_id), "from": me,
+                "text": params.get("text").cloned().unwrap_or(json!(""))
+            })
+        }
+        _ => json!(true),
+    };
+    Json(json!({"ok": true, "result": result}))
+}
+
+/// A text message update from user `user` in chat `chat_id` (negative for a group).
+pub fn text_update(message_id: i64, chat_id: i64, user: i64, text: &str) -> Value {
+    json!({"message": message(message_id, chat_id, user, text)})
+}
+
+/// A message object as Telegram sends it.
+pub fn message(message_id: i64, chat_id: i64, user: i64, text: &str) -> Value {
+    json!({
+        "message_id": message_id, "date": 1_700_000_000, "chat": chat(chat_id),
+        "from": {"id": user, "is_bot": false, "first_name": "Ann", "language_code": "en"},
+        "text": text
+    })
+}

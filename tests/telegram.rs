@@ -1,0 +1,209 @@
+//! The real teloxide dispatcher of the Telegram adapter against a fake Bot API on 127.0.0.1,
+//! with the real engine on a fresh SQLite file holding the demo catalog.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use moodtune_adapters::telegram::{self, TelegramOptions};
+use moodtune_core::{Engine, EngineConfig};
+use moodtune_tests::fake_telegram::{message, text_update, FakeTelegram, BOT_USERNAME};
+use moodtune_tests::TestDb;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "123456:TEST-token-abcdefghijk";
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Bot {
+    fake: FakeTelegram,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+    _db: TestDb,
+}
+
+async fn start(burst: u32) -> Bot {
+    let db = TestDb::sqlite();
+    let engine = Arc::new(
+        Engine::open(EngineConfig {
+            database_url: db.url.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap(),
+    );
+    let fake = FakeTelegram::start(TOKEN).await;
+    let mut opts = TelegramOptions::new(TOKEN.to_string());
+    opts.api_url = Some(fake.url.parse().unwrap());
+    opts.burst = burst;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(telegram::run(engine, opts, async move {
+        let _ = stopped.await;
+    }));
+    Bot {
+        fake,
+        stop: Some(stop),
+        task,
+        _db: db,
+    }
+}
+
+impl Bot {
+    async fn shutdown(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(WAIT, self.task)
+            .await
+            .expect("the bot stops on request")
+            .unwrap();
+    }
+}
+
+fn links(text: &str) -> usize {
+    text.matches("https://music.163.com/song?id=").count()
+}
+
+fn reply_to(call: &Value) -> i64 {
+    call["reply_parameters"]["message_id"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_chat_groups_and_buttons() {
+    let bot = start(50).await;
+    let f = &bot.fake;
+
+    // Private text: ten linked songs in HTML, quoting the message, with a "More like this" button.
+    let m1 = f.message_id();
+    f.push(text_update(m1, 42, 42, "下雨天一个人，有点难过"));
+    let sent = f.wait_for("sendMessage", 1, WAIT).await;
+    let first = &sent[0];
+    assert_eq!(first["chat_id"], 42);
+    assert_eq!(first["parse_mode"], "HTML");
+    assert_eq!(reply_to(first), m1);
+    let text = first["text"].as_str().unwrap();
+    assert!(text.contains("悲伤 sad"), "{text}");
+    assert_eq!(links(text), 10, "{text}");
+    assert!(
+        text.contains("<a href=\"https://music.163.com/song?id="),
+        "{text}"
+    );
+    let buttons = &first["reply_markup"]["inline_keyboard"][0];
+    assert_eq!(buttons[0]["text"], "More like this");
+    let more = buttons[0]["callback_data"].as_str().unwrap().to_string();
+    assert!(more.starts_with("m:10:"), "{more}");
+    let chat_actions = f
+        .calls()
+        .iter()
+        .filter(|(m, _)| m == "sendchataction")
+        .count();
+    assert!(chat_actions >= 1, "typing is shown");
+
+    // Group chatter is ignored; the next reply answers the addressed /mood@bot message.
+    f.push(text_update(f.message_id(), -100, 7, "今天好开心啊，大家好"));
+    f.push(text_update(
+        f.message_id(),
+        -100,
+        7,
+        "/mood@someotherbot 开心",
+    ));
+    let m4 = f.message_id();
+    f.push(text_update(
+        m4,
+        -100,
+        7,
+        &format!("/mood@{BOT_USERNAME} 今天好开心啊"),
+    ));
+    let sent = f.wait_for("sendMessage", 2, WAIT).await;
+    assert_eq!(
+        reply_to(&sent[1]),
+        m4,
+        "only the addressed message is answered: {:?}",
+        sent[1]
+    );
+    assert_eq!(sent[1]["chat_id"], -100);
+    assert!(
+        sent[1]["text"].as_str().unwrap().contains("快乐 happy"),
+        "{}",
+        sent[1]["text"]
+    );
+
+    // /mood as a reply: the mood of the replied-to message.
+    let m5 = f.message_id();
+    let mut update = text_update(m5, -100, 8, "/mood");
+    update["message"]["reply_to_message"] =
+        message(f.message_id(), -100, 9, "气死我了，排了两个小时的队");
+    f.push(update);
+    let sent = f.wait_for("sendMessage", 3, WAIT).await;
+    assert_eq!(reply_to(&sent[2]), m5);
+    assert!(
+        sent[2]["text"].as_str().unwrap().contains("愤怒 angry"),
+        "{}",
+        sent[2]["text"]
+    );
+
+    // A mention in a group addresses the bot.
+    let m6 = f.message_id();
+    f.push(text_update(m6, -100, 7, &format!("@{BOT_USERNAME} 好想家")));
+    let sent = f.wait_for("sendMessage", 4, WAIT).await;
+    assert_eq!(reply_to(&sent[3]), m6);
+    assert_eq!(links(sent[3]["text"].as_str().unwrap()), 10);
+
+    // "More like this": the same message is edited with songs 11-20.
+    f.push(json!({"callback_query": {
+        "id": "cb1", "chat_instance": "ci",
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "en"},
+        "message": {"message_id": 5000, "date": 1_700_000_000, "chat": {"id": 42, "type": "private", "first_name": "Ann"},
+                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": "songs"},
+        "data": more
+    }}));
+    let edits = f.wait_for("editMessageText", 1, WAIT).await;
+    assert_eq!(edits[0]["message_id"], 5000);
+    let edited = edits[0]["text"].as_str().unwrap();
+    assert!(
+        edited.contains("\n11. ") && edited.contains("\n20. "),
+        "{edited}"
+    );
+    f.wait_for("answerCallbackQuery", 1, WAIT).await;
+
+    // Text without emotion and plain commands get short answers; HTML from users is escaped.
+    f.push(text_update(f.message_id(), 42, 42, "🚗 <b>car</b>"));
+    let sent = f.wait_for("sendMessage", 5, WAIT).await;
+    assert!(
+        sent[4]["text"]
+            .as_str()
+            .unwrap()
+            .contains("couldn't read a mood"),
+        "{}",
+        sent[4]["text"]
+    );
+    f.push(text_update(f.message_id(), 42, 42, "/start"));
+    let sent = f.wait_for("sendMessage", 6, WAIT).await;
+    assert!(sent[5]["text"].as_str().unwrap().starts_with("Hi!"));
+
+    // The token never appears in a reply.
+    assert!(f
+        .calls()
+        .iter()
+        .all(|(_, v)| !v.to_string().contains("TEST-token")));
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_answers_politely() {
+    let bot = start(2).await;
+    let f = &bot.fake;
+    for _ in 0..3 {
+        f.push(text_update(f.message_id(), 42, 42, "好难过"));
+    }
+    let sent = f.wait_for("sendMessage", 3, WAIT).await;
+    assert_eq!(links(sent[0]["text"].as_str().unwrap()), 10);
+    assert_eq!(links(sent[1]["text"].as_str().unwrap()), 10);
+    assert!(
+        sent[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("You're going fast"),
+        "{}",
+        sent[2]["text"]
+    );
+    bot.shutdown().await;
+}
