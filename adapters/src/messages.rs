@@ -3,6 +3,7 @@
 //! Adapters pick a table with [`Lang`] and never write user-facing text inline, so a new language
 //! (or a kinder wording) is one edit in one place.
 
+use moodtune_core::vision::VisionError;
 use moodtune_core::RecommendError;
 
 /// A reply language.
@@ -70,7 +71,7 @@ pub struct Messages {
     pub start: &'static str,
     /// Chat commands (descriptions shown by /help on chat platforms).
     pub chat_help: &'static str,
-    /// A photo arrived but photo moods are not available in this build.
+    /// The photo models could not run.
     pub photo_unavailable: &'static str,
     /// Too many requests; `{secs}` is replaced.
     pub rate_limited: &'static str,
@@ -88,6 +89,14 @@ pub struct Messages {
     pub stale_button: &'static str,
     /// Title of an inline-mode result; `{mood}` is replaced.
     pub inline_title: &'static str,
+    /// Photo over the size limit; `{max}` is replaced by megabytes.
+    pub photo_too_large: &'static str,
+    /// Not an image we read.
+    pub photo_not_image: &'static str,
+    /// A damaged image.
+    pub photo_damaged: &'static str,
+    /// No face found.
+    pub photo_no_face: &'static str,
 }
 
 impl Messages {
@@ -99,6 +108,16 @@ impl Messages {
             RecommendError::NoEmotion => self.no_emotion.to_string(),
             RecommendError::EmptyCatalog => self.empty_catalog.to_string(),
             RecommendError::Storage(_) => self.storage.to_string(),
+            RecommendError::Photo(p) => match p {
+                VisionError::TooLarge { max, .. } => self
+                    .photo_too_large
+                    .replace("{max}", &(max / (1024 * 1024)).max(1).to_string()),
+                VisionError::TooManyPixels { .. } => self.photo_too_large.replace("{max}", "20"),
+                VisionError::NotAnImage => self.photo_not_image.to_string(),
+                VisionError::Damaged(_) => self.photo_damaged.to_string(),
+                VisionError::NoFace => self.photo_no_face.to_string(),
+                VisionError::Model(_) => self.photo_unavailable.to_string(),
+            },
         }
     }
 }
@@ -119,7 +138,7 @@ static EN: Messages = Messages {
     storage: "Sorry, my music library is unavailable right now. Please try again in a minute.",
     start: "Hi! Tell me how you feel and I'll answer with songs that fit your mood.\nIn groups, use /mood TEXT or mention me.",
     chat_help: "Send me how you feel, in a few words.\n/mood TEXT - songs for the mood of TEXT (also as a reply to a message)\n/lang zh|en - reply language\n/help - this list",
-    photo_unavailable: "I can't read moods from photos yet. Tell me in words?",
+    photo_unavailable: "I can't read moods from photos right now. Tell me in words?",
     rate_limited: "You're going fast! Give me {secs} seconds and ask again.",
     lang_set: "OK, I'll answer in English.",
     lang_usage: "Use /lang zh or /lang en.",
@@ -128,6 +147,10 @@ static EN: Messages = Messages {
     another_hint: "Tell me how you feel now, in a few words.",
     stale_button: "This list is too old to continue. Tell me your mood again?",
     inline_title: "Songs for: {mood}",
+    photo_too_large: "That photo is too big. Please send one under {max} MB.",
+    photo_not_image: "That doesn't look like a photo I can read (PNG, JPEG, WebP or GIF).",
+    photo_damaged: "I couldn't open that photo; it seems damaged. Try another?",
+    photo_no_face: "I can't see a face in that photo. Tell me in words?",
 };
 
 static ZH: Messages = Messages {
@@ -146,7 +169,7 @@ static ZH: Messages = Messages {
     storage: "抱歉，曲库暂时无法访问，请过一会儿再试。",
     start: "你好！告诉我你现在的心情，我用适合的歌回答你。\n在群里请用 /mood 文字，或者 @我。",
     chat_help: "用几个字告诉我你的心情。\n/mood 文字 - 按这段文字的心情推荐（也可以回复某条消息）\n/lang zh|en - 回复语言\n/help - 查看帮助",
-    photo_unavailable: "我暂时还看不懂照片里的心情，用文字告诉我好吗？",
+    photo_unavailable: "现在暂时读不了照片里的心情，用文字告诉我好吗？",
     rate_limited: "太快啦！请过 {secs} 秒再试。",
     lang_set: "好的，我会用中文回复。",
     lang_usage: "用法：/lang zh 或 /lang en。",
@@ -155,6 +178,10 @@ static ZH: Messages = Messages {
     another_hint: "用几个字说说你现在的心情吧。",
     stale_button: "这个列表太旧了，再告诉我一次你的心情吧？",
     inline_title: "适合“{mood}”的歌",
+    photo_too_large: "照片太大了，请发送小于 {max} MB 的照片。",
+    photo_not_image: "这看起来不是我能读的照片（PNG、JPEG、WebP 或 GIF）。",
+    photo_damaged: "这张照片打不开，好像损坏了，换一张试试？",
+    photo_no_face: "照片里我没看到人脸，用文字告诉我你的心情好吗？",
 };
 
 #[cfg(test)]

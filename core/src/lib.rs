@@ -11,9 +11,11 @@ pub mod eval;
 pub mod index;
 pub mod label;
 pub mod lexicon;
+pub mod maps;
 pub mod recommend;
 pub mod symbols;
 pub mod text;
+pub mod vision;
 
 pub use catalog::{Catalog, CatalogError, CatalogStats, TrackInfo};
 pub use emotion::{Category, Emotion, EmotionScores, MainClass};

@@ -41,6 +41,10 @@ pub struct EngineConfig {
     pub hnsw: HnswParams,
     /// Longest text accepted, in characters.
     pub max_text_chars: usize,
+    /// Limits on photos.
+    pub image_limits: crate::vision::ImageLimits,
+    /// Photos analysed at the same time (each holds a CPU for hundreds of ms).
+    pub photo_concurrency: usize,
 }
 
 impl Default for EngineConfig {
@@ -55,6 +59,8 @@ impl Default for EngineConfig {
             exact_below: 1_000,
             hnsw: HnswParams::default(),
             max_text_chars: 4_000,
+            image_limits: crate::vision::ImageLimits::default(),
+            photo_concurrency: 2,
         }
     }
 }
@@ -103,9 +109,33 @@ pub enum RecommendError {
     /// The catalog has no labelled tracks yet.
     #[error("I have no songs to recommend yet. Please try again later.")]
     EmptyCatalog,
+    /// The photo could not be read (too big, not an image, damaged, no face, models unavailable).
+    #[error("{0}")]
+    Photo(#[from] crate::vision::VisionError),
     /// The database failed while fetching the songs.
     #[error("Sorry, my music library is unavailable right now. Please try again in a minute.")]
     Storage(#[source] CatalogError),
+}
+
+impl RecommendError {
+    /// A stable machine-readable code (JSON answers of the CLI and the HTTP API).
+    pub fn code(&self) -> &'static str {
+        use crate::vision::VisionError as V;
+        match self {
+            RecommendError::Empty => "empty_text",
+            RecommendError::TooLong { .. } => "text_too_long",
+            RecommendError::NoEmotion => "no_emotion",
+            RecommendError::EmptyCatalog => "empty_catalog",
+            RecommendError::Storage(_) => "storage_unavailable",
+            RecommendError::Photo(V::TooLarge { .. } | V::TooManyPixels { .. }) => {
+                "image_too_large"
+            }
+            RecommendError::Photo(V::NotAnImage) => "not_an_image",
+            RecommendError::Photo(V::Damaged(_)) => "image_damaged",
+            RecommendError::Photo(V::NoFace) => "no_face",
+            RecommendError::Photo(V::Model(_)) => "vision_unavailable",
+        }
+    }
 }
 
 /// One recommended song.
@@ -172,6 +202,7 @@ pub struct IndexInfo {
 
 /// The recommender: cheap to share (`Arc<Engine>`), safe to call from many tasks.
 pub struct Engine {
+    photo_slots: tokio::sync::Semaphore,
     analyzer: Arc<TextAnalyzer>,
     catalog: Catalog,
     index: Arc<RwLock<Arc<IndexState>>>,
@@ -287,6 +318,7 @@ impl Engine {
             );
         }
         let engine = Engine {
+            photo_slots: tokio::sync::Semaphore::new(config.photo_concurrency.max(1)),
             analyzer,
             catalog,
             index: Arc::new(RwLock::new(Arc::new(IndexState {
@@ -426,6 +458,49 @@ impl Engine {
             .scores(text)
             .finish()
             .ok_or(RecommendError::NoEmotion)
+    }
+
+    /// The mood of a photo (faces and their expressions), analysed on a blocking thread; at most
+    /// `photo_concurrency` photos at once, so photos never stall text replies.
+    pub async fn photo_mood(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<crate::vision::PhotoMood, RecommendError> {
+        let limits = self.config.image_limits;
+        if bytes.len() > limits.max_bytes {
+            return Err(crate::vision::VisionError::TooLarge {
+                bytes: bytes.len(),
+                max: limits.max_bytes,
+            }
+            .into());
+        }
+        let _slot = self
+            .photo_slots
+            .acquire()
+            .await
+            .map_err(|_| crate::vision::VisionError::Model("shutting down".into()))?;
+        let started = Instant::now();
+        let result =
+            tokio::task::spawn_blocking(move || crate::vision::photo_mood(&bytes, &limits))
+                .await
+                .map_err(|e| crate::vision::VisionError::Model(e.to_string()))?;
+        tracing::debug!(
+            ms = started.elapsed().as_millis() as u64,
+            ok = result.is_ok(),
+            "photo analysed"
+        );
+        Ok(result?)
+    }
+
+    /// Songs for the mood of a photo, with the faces that were read.
+    pub async fn recommend_photo(
+        &self,
+        bytes: Vec<u8>,
+        k: usize,
+    ) -> Result<(Recommendation, Vec<crate::vision::Face>), RecommendError> {
+        let mood = self.photo_mood(bytes).await?;
+        let rec = self.recommend_emotion(&mood.emotion, k, 0).await?;
+        Ok((rec, mood.faces))
     }
 
     /// Songs for the mood of a text: the first `k`.

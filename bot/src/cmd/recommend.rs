@@ -1,8 +1,11 @@
-//! `moodtune recommend [-k N] [--json] TEXT`: songs for one mood, then exit.
+//! `moodtune recommend [-k N] [--json] (TEXT | --photo PATH)`: songs for one mood, then exit.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use moodtune_adapters::render;
+use moodtune_core::RecommendError;
 
 use crate::config::Global;
 
@@ -12,39 +15,63 @@ pub struct Args {
     /// Number of songs.
     #[arg(short, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
     k: u16,
-    /// Print JSON: {"emotion": {...}, "tracks": [{"id", "name", "artists", "url", "distance"}]}.
+    /// Print JSON: {"emotion": {...}, "tracks": [{"id", "name", "artists", "url", "distance"}]}
+    /// (plus "faces": [{"bbox", "emotion"}] for a photo).
     #[arg(long)]
     json: bool,
+    /// Read the mood from a photo (PNG, JPEG, WebP, GIF) instead of text.
+    #[arg(long, conflicts_with = "text")]
+    photo: Option<PathBuf>,
     /// The mood text (several words are joined with spaces).
-    #[arg(required = true, num_args = 1..)]
+    #[arg(required_unless_present = "photo", num_args = 1..)]
     text: Vec<String>,
 }
 
 /// Prints the recommendation; a mood that cannot be served exits with code 2 and a clear message.
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let engine = global.open_engine().await?;
-    let text = args.text.join(" ");
-    match engine.recommend_text(&text, args.k as usize).await {
-        Ok(rec) if args.json => {
-            println!("{}", serde_json::to_string_pretty(&rec.to_json())?);
+    let k = args.k as usize;
+    let result = match &args.photo {
+        Some(path) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            engine
+                .recommend_photo(bytes, k)
+                .await
+                .map(|(rec, faces)| (rec, Some(faces)))
+        }
+        None => engine
+            .recommend_text(&args.text.join(" "), k)
+            .await
+            .map(|rec| (rec, None)),
+    };
+    match result {
+        Ok((rec, faces)) if args.json => {
+            let mut v = rec.to_json();
+            if let Some(faces) = faces {
+                v["faces"] = faces
+                    .iter()
+                    .map(|f| serde_json::json!({"bbox": f.bbox, "score": f.score, "emotion": f.emotion.to_map()}))
+                    .collect();
+            }
+            println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(ExitCode::SUCCESS)
         }
-        Ok(rec) => {
+        Ok((rec, faces)) => {
+            if let Some(faces) = faces {
+                println!("faces: {}", faces.len());
+            }
             print!("{}", render::plain(&rec, global.lang()));
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
+            if let RecommendError::Storage(cause) = &e {
+                tracing::error!(error = %cause, "storage failed");
+            }
             if args.json {
-                let code = match e {
-                    moodtune_core::RecommendError::Empty => "empty_text",
-                    moodtune_core::RecommendError::TooLong { .. } => "text_too_long",
-                    moodtune_core::RecommendError::NoEmotion => "no_emotion",
-                    moodtune_core::RecommendError::EmptyCatalog => "empty_catalog",
-                    moodtune_core::RecommendError::Storage(_) => "storage_unavailable",
-                };
                 println!(
                     "{}",
-                    serde_json::json!({"error": {"code": code, "message": e.to_string()}})
+                    serde_json::json!({"error": {"code": e.code(), "message": e.to_string()}})
                 );
             } else {
                 eprintln!("{}", global.lang().messages().error(&e));
