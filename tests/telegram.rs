@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use moodtune_adapters::telegram::{self, TelegramOptions};
 use moodtune_core::{Engine, EngineConfig};
-use moodtune_tests::fake_telegram::{message, text_update, FakeTelegram, BOT_USERNAME};
+use moodtune_tests::fake_telegram::{
+    message, photo_update, text_update, FakeTelegram, BOT_USERNAME,
+};
 use moodtune_tests::TestDb;
 use serde_json::{json, Value};
 
@@ -205,5 +207,87 @@ async fn rate_limit_answers_politely() {
         "{}",
         sent[2]["text"]
     );
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_are_read_for_their_mood() {
+    let bot = start(50).await;
+    let f = &bot.fake;
+    let justin = std::fs::read(format!(
+        "{}/fixtures/images/justin.jpg",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    f.add_file("justin", justin.clone());
+    f.add_file("notes", b"this is a text file, not a photo".to_vec());
+
+    // A selfie in private: downloaded through getFile, read as happy, ten songs.
+    let m1 = f.message_id();
+    f.push(photo_update(m1, 42, 42, "justin", justin.len()));
+    let sent = f.wait_for("sendMessage", 1, WAIT).await;
+    assert_eq!(reply_to(&sent[0]), m1);
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(text.contains("快乐 happy"), "{text}");
+    assert_eq!(links(text), 10);
+    let downloads: Vec<_> = f
+        .calls()
+        .into_iter()
+        .filter(|(m, _)| m == "download")
+        .collect();
+    assert_eq!(downloads.len(), 1, "only the largest size is fetched");
+    assert_eq!(downloads[0].1["path"], "photos/justin.jpg");
+
+    // /mood as a reply to someone's photo in a group.
+    let m2 = f.message_id();
+    let mut update = text_update(m2, -100, 8, "/mood");
+    update["message"]["reply_to_message"] =
+        photo_update(f.message_id(), -100, 9, "justin", justin.len())["message"].clone();
+    f.push(update);
+    let sent = f.wait_for("sendMessage", 2, WAIT).await;
+    assert_eq!(reply_to(&sent[1]), m2);
+    assert!(sent[1]["text"].as_str().unwrap().contains("快乐 happy"));
+
+    // A "photo" that is not an image, and one over the size cap (refused before download).
+    f.push(photo_update(f.message_id(), 42, 42, "notes", 32));
+    let sent = f.wait_for("sendMessage", 3, WAIT).await;
+    assert!(
+        sent[2]["text"]
+            .as_str()
+            .unwrap()
+            .contains("doesn't look like a photo"),
+        "{}",
+        sent[2]["text"]
+    );
+    f.push(photo_update(
+        f.message_id(),
+        42,
+        42,
+        "huge",
+        50 * 1024 * 1024,
+    ));
+    let sent = f.wait_for("sendMessage", 4, WAIT).await;
+    assert!(
+        sent[3]["text"].as_str().unwrap().contains("too big"),
+        "{}",
+        sent[3]["text"]
+    );
+    assert!(!f
+        .calls()
+        .iter()
+        .any(|(m, v)| m == "getfile" && v["file_id"] == "huge"));
+
+    // Group photos without /mood are chatter.
+    f.push(photo_update(
+        f.message_id(),
+        -100,
+        7,
+        "justin",
+        justin.len(),
+    ));
+    let m6 = f.message_id();
+    f.push(text_update(m6, -100, 7, "/mood 开心"));
+    let sent = f.wait_for("sendMessage", 5, WAIT).await;
+    assert_eq!(reply_to(&sent[4]), m6);
     bot.shutdown().await;
 }

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use moodtune_core::emotion::{Category, DIM};
+use moodtune_core::vision::VisionError;
 use moodtune_core::{Emotion, Engine, RecommendError, Recommendation};
 use teloxide::dispatching::UpdateFilterExt;
 use teloxide::error_handlers::ErrorHandler;
@@ -41,6 +42,8 @@ pub struct TelegramOptions {
     pub burst: u32,
     /// ...refilled at one per this period.
     pub every: Duration,
+    /// Largest photo downloaded, in bytes (Telegram's own bot download limit is 20 MB).
+    pub max_photo_bytes: u32,
 }
 
 impl std::fmt::Debug for TelegramOptions {
@@ -62,6 +65,7 @@ impl TelegramOptions {
             k: moodtune_core::recommend::DEFAULT_K,
             burst: 5,
             every: Duration::from_secs(6),
+            max_photo_bytes: 10 * 1024 * 1024,
         }
     }
 }
@@ -72,6 +76,7 @@ struct State {
     langs: Mutex<HashMap<u64, Lang>>,
     default_lang: Lang,
     k: usize,
+    max_photo_bytes: u32,
 }
 
 impl State {
@@ -113,6 +118,7 @@ pub async fn run(
         langs: Mutex::new(HashMap::new()),
         default_lang: opts.default_lang,
         k: opts.k.clamp(1, 20),
+        max_photo_bytes: opts.max_photo_bytes,
     });
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
@@ -246,7 +252,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             .and_then(|d| d.mime_type.as_ref())
             .is_some_and(|t| t.type_() == mime::IMAGE);
 
-    let ask = if text.is_empty() && has_image && private {
+    let ask = if text.trim().is_empty() && has_image && private {
         Ask::Mood("")
     } else {
         parse_ask(text, private, &bot_name)
@@ -277,21 +283,20 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
         }
         Ask::Mood(arg) => {
             // `/mood` as a reply takes the mood of the replied-to message; a mention is stripped.
-            let replied = msg.reply_to_message();
+            // A photo is read when there are no words to read (a caption wins: it says more).
             let mut mood_text = if private {
                 arg.to_string()
             } else {
                 strip_mention(arg, &bot_name)
             };
-            let mut image = has_image;
-            if mood_text.is_empty() {
-                if let Some(r) = replied {
+            let mut image = if has_image { Some(&msg) } else { None };
+            if mood_text.is_empty() && image.is_none() {
+                if let Some(r) = msg.reply_to_message() {
                     mood_text = r.text().or(r.caption()).unwrap_or("").to_string();
-                    image = image || r.photo().is_some();
+                    if mood_text.trim().is_empty() && image_of(r).is_some() {
+                        image = Some(r);
+                    }
                 }
-            }
-            if mood_text.is_empty() && image {
-                return reply(escape(m.photo_unavailable)).await.map(drop);
             }
             if let Some(user) = &msg.from {
                 if let Err(wait) = state.limiter.check(user.id.0) {
@@ -303,7 +308,26 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             }
             let _ = bot.send_chat_action(msg.chat.id, ChatAction::Typing).await;
             let started = std::time::Instant::now();
-            let result = state.engine.recommend_text(&mood_text, state.k).await;
+            let result = match image
+                .filter(|_| mood_text.trim().is_empty())
+                .and_then(image_of)
+            {
+                Some(file) => match download(&bot, &file, state.max_photo_bytes).await {
+                    Ok(bytes) => state
+                        .engine
+                        .recommend_photo(bytes, state.k)
+                        .await
+                        .map(|(rec, _)| rec),
+                    Err(DownloadError::TooLarge(size)) => {
+                        Err(RecommendError::Photo(VisionError::TooLarge {
+                            bytes: size as usize,
+                            max: state.max_photo_bytes as usize,
+                        }))
+                    }
+                    Err(DownloadError::Request(e)) => return Err(e),
+                },
+                None => state.engine.recommend_text(&mood_text, state.k).await,
+            };
             log_outcome(&result, msg.from.as_ref().map(|u| u.id.0), started);
             match result {
                 Ok(rec) => reply(reply_html(&rec, lang))
@@ -314,6 +338,61 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             }
         }
     }
+}
+
+/// The file of a message's image: the largest photo size, or an image sent as a document.
+fn image_of(msg: &Message) -> Option<teloxide::types::FileMeta> {
+    if let Some(sizes) = msg.photo() {
+        return sizes
+            .iter()
+            .max_by_key(|p| p.width as u64 * p.height as u64)
+            .map(|p| p.file.clone());
+    }
+    msg.document()
+        .filter(|d| {
+            d.mime_type
+                .as_ref()
+                .is_some_and(|t| t.type_() == mime::IMAGE)
+        })
+        .map(|d| d.file.clone())
+}
+
+enum DownloadError {
+    TooLarge(u32),
+    Request(teloxide::RequestError),
+}
+
+/// Downloads a file through the Bot API, refusing it before download when it is over `max` bytes
+/// (and stopping if it turns out larger than announced).
+async fn download(
+    bot: &Bot,
+    file: &teloxide::types::FileMeta,
+    max: u32,
+) -> Result<Vec<u8>, DownloadError> {
+    use futures_util::StreamExt;
+    use teloxide::net::Download;
+    if file.size != u32::MAX && file.size > max {
+        return Err(DownloadError::TooLarge(file.size));
+    }
+    let info = bot
+        .get_file(file.id.clone())
+        .await
+        .map_err(DownloadError::Request)?;
+    if info.meta.size != u32::MAX && info.meta.size > max {
+        return Err(DownloadError::TooLarge(info.meta.size));
+    }
+    let mut stream = bot.download_file_stream(&info.path);
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            DownloadError::Request(teloxide::RequestError::Network(std::sync::Arc::new(e)))
+        })?;
+        if out.len() + chunk.len() > max as usize {
+            return Err(DownloadError::TooLarge((out.len() + chunk.len()) as u32));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
 }
 
 async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerResult {

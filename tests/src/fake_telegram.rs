@@ -27,6 +27,7 @@ struct Inner {
     call_made: Notify,
     next_update: AtomicI64,
     next_message: AtomicI64,
+    files: Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 /// A running fake Bot API.
@@ -48,6 +49,7 @@ impl FakeTelegram {
         });
         let app = Router::new()
             .route("/{bot}/{method}", any(handle))
+            .route("/file/{bot}/{*path}", axum::routing::get(file))
             .with_state(Arc::clone(&inner));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -69,6 +71,15 @@ impl FakeTelegram {
         self.inner.updates.lock().unwrap().push(update);
         self.inner.update_arrived.notify_waiters();
         id
+    }
+
+    /// Makes a file downloadable through getFile + /file/bot<token>/<path>.
+    pub fn add_file(&self, file_id: &str, bytes: Vec<u8>) {
+        self.inner
+            .files
+            .lock()
+            .unwrap()
+            .insert(file_id.to_string(), bytes);
     }
 
     /// A fresh message id for fabricated incoming messages.
@@ -168,9 +179,61 @@ async fn handle(
                 "text": params.get("text").cloned().unwrap_or(json!(""))
             })
         }
+        "getfile" => {
+            let id = params
+                .get("file_id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let size = inner.files.lock().unwrap().get(&id).map(|b| b.len());
+            match size {
+                Some(size) => {
+                    json!({"file_id": id, "file_unique_id": format!("u{id}"), "file_size": size, "file_path": format!("photos/{id}.jpg")})
+                }
+                None => {
+                    return Json(
+                        json!({"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"}),
+                    )
+                }
+            }
+        }
         _ => json!(true),
     };
     Json(json!({"ok": true, "result": result}))
+}
+
+async fn file(
+    State(inner): State<Arc<Inner>>,
+    Path((bot, path)): Path<(String, String)>,
+) -> Result<Vec<u8>, axum::http::StatusCode> {
+    if bot != format!("bot{}", inner.token) {
+        return Err(axum::http::StatusCode::UNAUTHORIZED);
+    }
+    let id = path.trim_start_matches("photos/").trim_end_matches(".jpg");
+    inner
+        .calls
+        .lock()
+        .unwrap()
+        .push(("download".into(), json!({"path": path})));
+    inner.call_made.notify_waiters();
+    inner
+        .files
+        .lock()
+        .unwrap()
+        .get(id)
+        .cloned()
+        .ok_or(axum::http::StatusCode::NOT_FOUND)
+}
+
+/// A photo message update: Telegram's size ladder, the largest being `file_id` of `size` bytes.
+pub fn photo_update(message_id: i64, chat_id: i64, user: i64, file_id: &str, size: usize) -> Value {
+    let mut m = message(message_id, chat_id, user, "");
+    m.as_object_mut().unwrap().remove("text");
+    m["photo"] = json!([
+        {"file_id": format!("{file_id}-small"), "file_unique_id": "s", "file_size": 1000, "width": 90, "height": 90},
+        {"file_id": file_id, "file_unique_id": "l", "file_size": size, "width": 800, "height": 800}
+    ]);
+    json!({"message": m})
 }
 
 /// A text message update from user `user` in chat `chat_id` (negative for a group).
