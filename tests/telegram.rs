@@ -291,3 +291,44 @@ async fn photos_are_read_for_their_mood() {
     assert_eq!(reply_to(&sent[4]), m6);
     bot.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_429_is_retried_and_inline_queries_answered() {
+    let bot = start(50).await;
+    let f = &bot.fake;
+    // The first two sendMessage calls are refused with 429; the reply still arrives.
+    f.fail_next("sendMessage", FakeTelegram::too_many_requests(1));
+    f.fail_next("sendMessage", FakeTelegram::too_many_requests(1));
+    let started = std::time::Instant::now();
+    let m1 = f.message_id();
+    f.push(text_update(m1, 42, 42, "好难过"));
+    let sent = f.wait_for("sendMessage", 3, WAIT).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Telegram's retry_after was honoured"
+    );
+    assert_eq!(reply_to(&sent[2]), m1);
+    assert_eq!(links(sent[2]["text"].as_str().unwrap()), 10);
+
+    // Inline mode: `@bot 失恋了` offers a shareable list.
+    f.push(
+        json!({"inline_query": {"id": "iq1", "query": "失恋了", "offset": "",
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "zh-hans"}}}),
+    );
+    let answers = f.wait_for("answerInlineQuery", 1, WAIT).await;
+    assert_eq!(answers[0]["inline_query_id"], "iq1");
+    let result = &answers[0]["results"][0];
+    assert!(
+        result["title"].as_str().unwrap().contains("失恋了"),
+        "{result}"
+    );
+    let content = result["input_message_content"]["message_text"]
+        .as_str()
+        .unwrap();
+    assert_eq!(links(content), 10, "{content}");
+    assert!(
+        content.contains("你的心情"),
+        "the user's language_code picks Chinese: {content}"
+    );
+    bot.shutdown().await;
+}

@@ -150,6 +150,40 @@ pub async fn run(
     tracing::info!(adapter = "telegram", "telegram bot stopped");
 }
 
+/// Sends a Bot API request, retrying what is worth retrying: 429 after the time Telegram asks for
+/// (capped), network drops and unparsable (e.g. proxy 5xx) answers with exponential backoff.
+async fn send<R>(req: R) -> Result<teloxide::requests::Output<R>, teloxide::RequestError>
+where
+    R: teloxide::requests::Request<Err = teloxide::RequestError>,
+{
+    use teloxide::RequestError as E;
+    let mut backoff = Duration::from_millis(250);
+    let mut attempt = 0u32;
+    loop {
+        match req.send_ref().await {
+            Err(E::RetryAfter(wait)) if attempt < 4 => {
+                tracing::warn!(
+                    adapter = "telegram",
+                    secs = wait.seconds(),
+                    "rate limited by Telegram; retrying"
+                );
+                tokio::time::sleep(wait.duration().min(Duration::from_secs(30))).await;
+            }
+            Err(E::Network(_) | E::InvalidJson { .. } | E::Io(_)) if attempt < 3 => {
+                tracing::warn!(
+                    adapter = "telegram",
+                    attempt,
+                    "Bot API request failed; retrying"
+                );
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+            other => return other,
+        }
+        attempt += 1;
+    }
+}
+
 /// Logs handler errors without ever printing the token.
 struct RedactingErrorHandler {
     token: String,
@@ -257,20 +291,25 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
     } else {
         parse_ask(text, private, &bot_name)
     };
-    let reply = |text: String| {
-        bot.send_message(msg.chat.id, text)
+    let reply = |text: String, markup: Option<InlineKeyboardMarkup>| {
+        let mut req = bot
+            .send_message(msg.chat.id, text)
             .parse_mode(ParseMode::Html)
             .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply())
-            .link_preview_options(no_preview())
+            .link_preview_options(no_preview());
+        if let Some(kb) = markup {
+            req = req.reply_markup(kb);
+        }
+        send(req)
     };
     match ask {
         Ask::Ignore => Ok(()),
-        Ask::Start => reply(escape(m.start)).await.map(drop),
-        Ask::Help => reply(escape(m.chat_help)).await.map(drop),
-        Ask::UnknownCommand => reply(escape(m.unknown_command)).await.map(drop),
+        Ask::Start => reply(escape(m.start), None).await.map(drop),
+        Ask::Help => reply(escape(m.chat_help), None).await.map(drop),
+        Ask::UnknownCommand => reply(escape(m.unknown_command), None).await.map(drop),
         Ask::Lang(arg) => {
             let Some(new) = Lang::parse(arg) else {
-                return reply(escape(m.lang_usage)).await.map(drop);
+                return reply(escape(m.lang_usage), None).await.map(drop);
             };
             if let Some(user) = &msg.from {
                 state
@@ -279,7 +318,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(user.id.0, new);
             }
-            reply(escape(new.messages().lang_set)).await.map(drop)
+            reply(escape(new.messages().lang_set), None).await.map(drop)
         }
         Ask::Mood(arg) => {
             // `/mood` as a reply takes the mood of the replied-to message; a mention is stripped.
@@ -301,7 +340,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             if let Some(user) = &msg.from {
                 if let Err(wait) = state.limiter.check(user.id.0) {
                     let secs = wait.as_secs().max(1).to_string();
-                    return reply(escape(&m.rate_limited.replace("{secs}", &secs)))
+                    return reply(escape(&m.rate_limited.replace("{secs}", &secs)), None)
                         .await
                         .map(drop);
                 }
@@ -330,11 +369,10 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             };
             log_outcome(&result, msg.from.as_ref().map(|u| u.id.0), started);
             match result {
-                Ok(rec) => reply(reply_html(&rec, lang))
-                    .reply_markup(keyboard(&rec, state.k, lang))
+                Ok(rec) => reply(reply_html(&rec, lang), Some(keyboard(&rec, state.k, lang)))
                     .await
                     .map(drop),
-                Err(e) => reply(escape(&m.error(&e))).await.map(drop),
+                Err(e) => reply(escape(&m.error(&e)), None).await.map(drop),
             }
         }
     }
@@ -400,22 +438,20 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
     let m = lang.messages();
     let data = q.data.clone().unwrap_or_default();
     if data == "again" {
-        bot.answer_callback_query(q.id.clone())
-            .text(m.another_hint)
-            .await?;
+        send(bot.answer_callback_query(q.id.clone()).text(m.another_hint)).await?;
         return Ok(());
     }
     let Some((emotion, offset)) = decode_more(&data) else {
-        bot.answer_callback_query(q.id.clone())
-            .text(m.stale_button)
-            .await?;
+        send(bot.answer_callback_query(q.id.clone()).text(m.stale_button)).await?;
         return Ok(());
     };
     if let Err(wait) = state.limiter.check(q.from.id.0) {
         let secs = wait.as_secs().max(1).to_string();
-        bot.answer_callback_query(q.id.clone())
-            .text(m.rate_limited.replace("{secs}", &secs))
-            .await?;
+        send(
+            bot.answer_callback_query(q.id.clone())
+                .text(m.rate_limited.replace("{secs}", &secs)),
+        )
+        .await?;
         return Ok(());
     }
     let started = std::time::Instant::now();
@@ -431,7 +467,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
         Ok(_) => (escape(m.no_more), None),
         Err(e) => (escape(&m.error(e)), None),
     };
-    bot.answer_callback_query(q.id.clone()).await?;
+    send(bot.answer_callback_query(q.id.clone())).await?;
     if let Some(message) = q.regular_message() {
         let mut edit = bot
             .edit_message_text(message.chat.id, message.id, text)
@@ -440,7 +476,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
         if let Some(kb) = markup {
             edit = edit.reply_markup(kb);
         }
-        edit.await?;
+        send(edit).await?;
     }
     Ok(())
 }
@@ -450,8 +486,7 @@ async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult
     let m = lang.messages();
     let query = q.query.trim();
     if query.is_empty() || state.limiter.check(q.from.id.0).is_err() {
-        bot.answer_inline_query(q.id.clone(), Vec::<InlineQueryResult>::new())
-            .await?;
+        send(bot.answer_inline_query(q.id.clone(), Vec::<InlineQueryResult>::new())).await?;
         return Ok(());
     }
     let results: Vec<InlineQueryResult> = match state.engine.recommend_text(query, state.k).await {
@@ -469,9 +504,11 @@ async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult
         }
         Err(_) => Vec::new(),
     };
-    bot.answer_inline_query(q.id.clone(), results)
-        .cache_time(60)
-        .await?;
+    send(
+        bot.answer_inline_query(q.id.clone(), results)
+            .cache_time(60),
+    )
+    .await?;
     Ok(())
 }
 

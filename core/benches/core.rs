@@ -156,9 +156,28 @@ fn bench_index(c: &mut Criterion) {
     );
 }
 
+fn bench_photo(c: &mut Criterion) {
+    use moodtune_core::vision::{backend, photo_mood, ImageLimits};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/images");
+    let limits = ImageLimits::default();
+    let mut g = c.benchmark_group(format!("photo_{}", backend().unwrap_or("unavailable")));
+    g.sample_size(10);
+    for (name, file) in [
+        ("one_face", "justin.jpg"),
+        ("group", "solvay_conference.jpg"),
+    ] {
+        let bytes = std::fs::read(format!("{dir}/{file}")).unwrap();
+        let _ = photo_mood(&bytes, &limits); // load the models outside the measurement
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(photo_mood(&bytes, &limits).map(|m| m.faces.len())))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3));
-    targets = bench_text, bench_index
+    targets = bench_text, bench_photo, bench_index
 }
 criterion_main!(benches);

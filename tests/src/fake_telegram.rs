@@ -28,6 +28,7 @@ struct Inner {
     next_update: AtomicI64,
     next_message: AtomicI64,
     files: Mutex<std::collections::HashMap<String, Vec<u8>>>,
+    failures: Mutex<Vec<(String, Value)>>,
 }
 
 /// A running fake Bot API.
@@ -71,6 +72,22 @@ impl FakeTelegram {
         self.inner.updates.lock().unwrap().push(update);
         self.inner.update_arrived.notify_waiters();
         id
+    }
+
+    /// Answers the next call of `method` with `answer` instead (e.g. a 429); queue several to fail
+    /// several times.
+    pub fn fail_next(&self, method: &str, answer: Value) {
+        self.inner
+            .failures
+            .lock()
+            .unwrap()
+            .push((method.to_ascii_lowercase(), answer));
+    }
+
+    /// A 429 answer asking to retry after `secs`.
+    pub fn too_many_requests(secs: u64) -> Value {
+        json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"),
+               "parameters": {"retry_after": secs}})
     }
 
     /// Makes a file downloadable through getFile + /file/bot<token>/<path>.
@@ -142,6 +159,15 @@ async fn handle(
             .unwrap()
             .push((method.clone(), params.clone()));
         inner.call_made.notify_waiters();
+    }
+    let failure = {
+        let mut f = inner.failures.lock().unwrap();
+        f.iter()
+            .position(|(m, _)| *m == method)
+            .map(|i| f.remove(i).1)
+    };
+    if let Some(answer) = failure {
+        return Json(answer);
     }
     let me = json!({"id": 777, "is_bot": true, "first_name": "moodtune", "username": BOT_USERNAME});
     let result = match method.as_str() {
