@@ -269,3 +269,70 @@ fn bad_configuration_fails_fast_and_clearly() {
         "{err}"
     );
 }
+
+/// The binary serves Telegram when TELOXIDE_TOKEN is set, answers through the Bot API at
+/// TELEGRAM_API_URL, and stops cleanly on SIGTERM.
+#[test]
+fn the_binary_serves_telegram_and_stops_on_sigterm() {
+    use moodtune_tests::fake_telegram::{text_update, FakeTelegram};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let token = "4242:binary-test-token-xyz";
+    let fake = rt.block_on(FakeTelegram::start(token));
+    let run = Run::new();
+    let mut child = run
+        .cmd()
+        .env("TELOXIDE_TOKEN", token)
+        .env("TELEGRAM_API_URL", &fake.url)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let m = fake.message_id();
+    let started = std::time::Instant::now();
+    fake.push(text_update(m, 42, 42, "下雨天一个人，有点难过"));
+    let sent = rt.block_on(fake.wait_for("sendMessage", 1, std::time::Duration::from_secs(60)));
+    eprintln!(
+        "update in -> sendMessage out, including start-up: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(sent[0]["reply_parameters"]["message_id"], m);
+    assert_eq!(
+        sent[0]["text"]
+            .as_str()
+            .unwrap()
+            .matches("https://music.163.com/song?id=")
+            .count(),
+        10
+    );
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not stop on SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(exit.success(), "{exit:?}\n{logs}");
+    assert!(logs.contains("telegram bot stopped"), "{logs}");
+    assert!(
+        !logs.contains("binary-test-token"),
+        "the token leaked into the logs:\n{logs}"
+    );
+}

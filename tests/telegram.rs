@@ -75,8 +75,13 @@ async fn private_chat_groups_and_buttons() {
 
     // Private text: ten linked songs in HTML, quoting the message, with a "More like this" button.
     let m1 = f.message_id();
+    let t = std::time::Instant::now();
     f.push(text_update(m1, 42, 42, "下雨天一个人，有点难过"));
     let sent = f.wait_for("sendMessage", 1, WAIT).await;
+    eprintln!(
+        "latency text: update in -> sendMessage out {:?}",
+        t.elapsed()
+    );
     let first = &sent[0];
     assert_eq!(first["chat_id"], 42);
     assert_eq!(first["parse_mode"], "HTML");
@@ -224,8 +229,13 @@ async fn photos_are_read_for_their_mood() {
 
     // A selfie in private: downloaded through getFile, read as happy, ten songs.
     let m1 = f.message_id();
+    let t = std::time::Instant::now();
     f.push(photo_update(m1, 42, 42, "justin", justin.len()));
     let sent = f.wait_for("sendMessage", 1, WAIT).await;
+    eprintln!(
+        "latency photo (first, loads the models): update in -> sendMessage out {:?}",
+        t.elapsed()
+    );
     assert_eq!(reply_to(&sent[0]), m1);
     let text = sent[0]["text"].as_str().unwrap();
     assert!(text.contains("快乐 happy"), "{text}");
@@ -240,11 +250,16 @@ async fn photos_are_read_for_their_mood() {
 
     // /mood as a reply to someone's photo in a group.
     let m2 = f.message_id();
+    let t = std::time::Instant::now();
     let mut update = text_update(m2, -100, 8, "/mood");
     update["message"]["reply_to_message"] =
         photo_update(f.message_id(), -100, 9, "justin", justin.len())["message"].clone();
     f.push(update);
     let sent = f.wait_for("sendMessage", 2, WAIT).await;
+    eprintln!(
+        "latency photo (warm): update in -> sendMessage out {:?}",
+        t.elapsed()
+    );
     assert_eq!(reply_to(&sent[1]), m2);
     assert!(sent[1]["text"].as_str().unwrap().contains("快乐 happy"));
 
