@@ -23,6 +23,10 @@ struct Bot {
 }
 
 async fn start(burst: u32) -> Bot {
+    start_with(burst, None).await
+}
+
+async fn start_with(burst: u32, webhook: Option<telegram::Webhook>) -> Bot {
     let db = TestDb::sqlite();
     let engine = Arc::new(
         Engine::open(EngineConfig {
@@ -36,10 +40,15 @@ async fn start(burst: u32) -> Bot {
     let mut opts = TelegramOptions::new(TOKEN.to_string());
     opts.api_url = Some(fake.url.parse().unwrap());
     opts.burst = burst;
+    opts.webhook = webhook;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(telegram::run(engine, opts, async move {
-        let _ = stopped.await;
-    }));
+    let task = tokio::spawn(async move {
+        telegram::run(engine, opts, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap()
+    });
     Bot {
         fake,
         stop: Some(stop),
@@ -345,5 +354,45 @@ async fn telegram_429_is_retried_and_inline_queries_answered() {
         content.contains("你的心情"),
         "the user's language_code picks Chinese: {content}"
     );
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_mode_receives_updates_by_post() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hook = telegram::Webhook {
+        url: format!("https://bot.example.org/tg/hook").parse().unwrap(),
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        secret: Some("s3cret-token".into()),
+    };
+    let bot = start_with(50, Some(hook)).await;
+    let f = &bot.fake;
+    let set = f.wait_for("setWebhook", 1, WAIT).await;
+    assert_eq!(set[0]["url"], "https://bot.example.org/tg/hook");
+    assert_eq!(set[0]["secret_token"], "s3cret-token");
+
+    let m = f.message_id();
+    let mut update = text_update(m, 42, 42, "今天好开心啊");
+    update["update_id"] = json!(1);
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/tg/hook");
+    // Without the secret, the update is refused.
+    let denied = client.post(&url).json(&update).send().await.unwrap();
+    assert!(denied.status().is_client_error(), "{}", denied.status());
+    let ok = client
+        .post(&url)
+        .header("X-Telegram-Bot-Api-Secret-Token", "s3cret-token")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    let sent = f.wait_for("sendMessage", 1, WAIT).await;
+    assert_eq!(reply_to(&sent[0]), m);
+    assert!(sent[0]["text"].as_str().unwrap().contains("快乐 happy"));
     bot.shutdown().await;
 }

@@ -44,6 +44,35 @@ pub struct TelegramOptions {
     pub every: Duration,
     /// Largest photo downloaded, in bytes (Telegram's own bot download limit is 20 MB).
     pub max_photo_bytes: u32,
+    /// Receive updates by webhook instead of long polling.
+    pub webhook: Option<Webhook>,
+}
+
+/// Webhook mode: Telegram POSTs updates to `url`, which a load balancer routes to `listen`.
+#[derive(Clone)]
+pub struct Webhook {
+    /// Public HTTPS URL registered with setWebhook (its path is the path served).
+    pub url: url::Url,
+    /// Local address to listen on.
+    pub listen: std::net::SocketAddr,
+    /// Secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token`; random when unset.
+    pub secret: Option<String>,
+}
+
+/// Why the bot could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum TelegramError {
+    /// The webhook address could not be bound.
+    #[error("cannot listen for the Telegram webhook on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// setWebhook failed.
+    #[error("cannot register the Telegram webhook: {0}")]
+    SetWebhook(String),
 }
 
 impl std::fmt::Debug for TelegramOptions {
@@ -66,6 +95,7 @@ impl TelegramOptions {
             burst: 5,
             every: Duration::from_secs(6),
             max_photo_bytes: 10 * 1024 * 1024,
+            webhook: None,
         }
     }
 }
@@ -101,13 +131,13 @@ impl State {
 
 type HandlerResult = Result<(), teloxide::RequestError>;
 
-/// Runs the bot with long polling until `shutdown` completes; an update already taken is
-/// finished before returning.
+/// Runs the bot (long polling, or a webhook when configured) until `shutdown` completes; an
+/// update already taken is finished before returning.
 pub async fn run(
     engine: Arc<Engine>,
     opts: TelegramOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) {
+) -> Result<(), TelegramError> {
     let mut bot = Bot::new(opts.token.clone());
     if let Some(url) = opts.api_url.clone() {
         bot = bot.set_api_url(url);
@@ -124,7 +154,7 @@ pub async fn run(
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
         .branch(Update::filter_inline_query().endpoint(on_inline));
-    let mut dispatcher = Dispatcher::builder(bot, handler)
+    let mut dispatcher = Dispatcher::builder(bot.clone(), handler)
         .dependencies(dptree::deps![Arc::clone(&state)])
         .error_handler(Arc::new(RedactingErrorHandler {
             token: opts.token.clone(),
@@ -145,9 +175,49 @@ pub async fn run(
             }
         }
     });
-    tracing::info!(adapter = "telegram", "telegram bot polling");
-    dispatcher.dispatch().await;
+    match opts.webhook {
+        None => {
+            tracing::info!(adapter = "telegram", "telegram bot polling");
+            dispatcher.dispatch().await;
+        }
+        Some(hook) => {
+            // Bind first, so a taken port is a clear error rather than a panic in a task.
+            let tcp = tokio::net::TcpListener::bind(hook.listen)
+                .await
+                .map_err(|source| TelegramError::Listen {
+                    addr: hook.listen,
+                    source,
+                })?;
+            let mut options =
+                teloxide::update_listeners::webhooks::Options::new(hook.listen, hook.url.clone());
+            if let Some(secret) = hook.secret {
+                options = options.secret_token(secret);
+            }
+            let (listener, stopped, router) =
+                teloxide::update_listeners::webhooks::axum_to_router(bot, options)
+                    .await
+                    .map_err(|e| TelegramError::SetWebhook(redact(&e.to_string(), &opts.token)))?;
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(tcp, router)
+                    .with_graceful_shutdown(stopped)
+                    .await
+                {
+                    tracing::error!(adapter = "telegram", error = %e, "webhook server failed");
+                }
+            });
+            tracing::info!(adapter = "telegram", listen = %hook.listen, "telegram webhook listening");
+            // The webhook listener itself cannot fail (Infallible); handler errors still go
+            // through the dispatcher's redacting error handler.
+            dispatcher
+                .dispatch_with_listener(
+                    listener,
+                    teloxide::error_handlers::LoggingErrorHandler::new(),
+                )
+                .await;
+        }
+    }
     tracing::info!(adapter = "telegram", "telegram bot stopped");
+    Ok(())
 }
 
 /// Sends a Bot API request, retrying what is worth retrying: 429 after the time Telegram asks for

@@ -145,12 +145,18 @@ fn chat(id: i64) -> Value {
 async fn handle(
     State(inner): State<Arc<Inner>>,
     Path((bot, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Json<Value> {
     if bot != format!("bot{}", inner.token) {
         return Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
     }
-    let params: Value = serde_json::from_slice(&body).unwrap_or(json!({}));
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let params: Value =
+        serde_json::from_slice(&body).unwrap_or_else(|_| multipart_fields(content_type, &body));
     let method = method.to_ascii_lowercase();
     if method != "getupdates" {
         inner
@@ -226,6 +232,29 @@ async fn handle(
         _ => json!(true),
     };
     Json(json!({"ok": true, "result": result}))
+}
+
+/// The text fields of a multipart/form-data body (teloxide sends setWebhook and file uploads so).
+fn multipart_fields(content_type: &str, body: &[u8]) -> Value {
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return json!({});
+    };
+    let body = String::from_utf8_lossy(body);
+    let mut out = serde_json::Map::new();
+    for part in body.split(&format!("--{}", boundary.trim_matches('"'))) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|n| n.split('"').next())
+        else {
+            continue;
+        };
+        out.insert(name.to_string(), json!(value.trim_end_matches("\r\n")));
+    }
+    Value::Object(out)
 }
 
 async fn file(

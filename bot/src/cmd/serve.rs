@@ -10,11 +10,34 @@ use moodtune_adapters::telegram::{self, TelegramOptions};
 use crate::config::Global;
 
 /// Which platforms to serve.
-#[derive(Debug, Default, clap::Args)]
+#[derive(Debug, clap::Args)]
 pub struct Args {
     /// Serve Telegram (needs TELOXIDE_TOKEN); implied when the token is set.
     #[arg(long)]
     telegram: bool,
+    /// Telegram webhook mode: the public URL Telegram should POST updates to.
+    #[arg(long, env = "MOODTUNE_WEBHOOK_URL")]
+    webhook: Option<String>,
+    /// Address the webhook server listens on.
+    #[arg(long, env = "MOODTUNE_WEBHOOK_LISTEN", default_value = "0.0.0.0:8443")]
+    webhook_listen: std::net::SocketAddr,
+    /// Secret Telegram must send with each webhook call (random if unset).
+    #[arg(long, env = "MOODTUNE_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Args {
+            telegram: false,
+            webhook: std::env::var("MOODTUNE_WEBHOOK_URL").ok(),
+            webhook_listen: std::env::var("MOODTUNE_WEBHOOK_LISTEN")
+                .ok()
+                .and_then(|a| a.parse().ok())
+                .unwrap_or_else(|| "0.0.0.0:8443".parse().expect("valid address")),
+            webhook_secret: std::env::var("MOODTUNE_WEBHOOK_SECRET").ok(),
+        }
+    }
 }
 
 /// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
@@ -63,6 +86,15 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("TELEGRAM_API_URL is not a URL: {url}"))?,
         );
     }
-    telegram::run(engine, opts, stop_signal()).await;
+    if let Some(url) = &args.webhook {
+        opts.webhook = Some(telegram::Webhook {
+            url: url
+                .parse()
+                .with_context(|| format!("the webhook URL is not a URL: {url}"))?,
+            listen: args.webhook_listen,
+            secret: args.webhook_secret.clone(),
+        });
+    }
+    telegram::run(engine, opts, stop_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
