@@ -6,6 +6,7 @@
 //! language.
 
 pub mod console;
+pub mod http;
 pub mod messages;
 pub mod ratelimit;
 pub mod render;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use moodtune_adapters::http::{self, HttpOptions};
 use moodtune_adapters::telegram::{self, TelegramOptions};
 
 use crate::config::Global;
@@ -15,6 +16,9 @@ pub struct Args {
     /// Serve Telegram (needs TELOXIDE_TOKEN); implied when the token is set.
     #[arg(long)]
     telegram: bool,
+    /// Serve the HTTP API on this address (e.g. 127.0.0.1:8080).
+    #[arg(long, env = "MOODTUNE_HTTP")]
+    http: Option<std::net::SocketAddr>,
     /// Telegram webhook mode: the public URL Telegram should POST updates to.
     #[arg(long, env = "MOODTUNE_WEBHOOK_URL")]
     webhook: Option<String>,
@@ -30,6 +34,9 @@ impl Default for Args {
     fn default() -> Self {
         Args {
             telegram: false,
+            http: std::env::var("MOODTUNE_HTTP")
+                .ok()
+                .and_then(|a| a.parse().ok()),
             webhook: std::env::var("MOODTUNE_WEBHOOK_URL").ok(),
             webhook_listen: std::env::var("MOODTUNE_WEBHOOK_LISTEN")
                 .ok()
@@ -63,7 +70,7 @@ async fn stop_signal() {
     tracing::info!("stop requested: finishing the updates in hand");
 }
 
-/// Starts the engine and every configured platform.
+/// Starts the engine and every configured platform; all stop together on SIGINT/SIGTERM.
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let token = global
         .telegram_token
@@ -72,29 +79,62 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     if args.telegram && token.is_none() {
         anyhow::bail!("--telegram needs a bot token in TELOXIDE_TOKEN");
     }
-    let Some(token) = token else {
-        anyhow::bail!("no platform to serve: set TELOXIDE_TOKEN (or run `moodtune chat`)");
-    };
-    let engine = Arc::new(global.open_engine().await?);
-    let mut opts = TelegramOptions::new(token);
-    opts.default_lang = global.lang();
-    opts.burst = global.rate_burst;
-    opts.every = Duration::from_secs(global.rate_every_secs.max(1));
-    if let Some(url) = &global.telegram_api_url {
-        opts.api_url = Some(
-            url.parse()
-                .with_context(|| format!("TELEGRAM_API_URL is not a URL: {url}"))?,
+    if token.is_none() && args.http.is_none() {
+        anyhow::bail!(
+            "no platform to serve: set TELOXIDE_TOKEN or --http ADDR (or run `moodtune chat`)"
         );
     }
-    if let Some(url) = &args.webhook {
-        opts.webhook = Some(telegram::Webhook {
-            url: url
-                .parse()
-                .with_context(|| format!("the webhook URL is not a URL: {url}"))?,
-            listen: args.webhook_listen,
-            secret: args.webhook_secret.clone(),
-        });
+    let engine = Arc::new(global.open_engine().await?);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = move || {
+        let mut rx = stop_rx.clone();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    };
+    tokio::spawn(async move {
+        stop_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>> = Vec::new();
+    if let Some(listen) = args.http {
+        let opts = HttpOptions {
+            listen,
+            burst: global.rate_burst * 4,
+            every: Duration::from_secs(global.rate_every_secs.max(1)) / 4,
+        };
+        let (engine, stopped) = (Arc::clone(&engine), stopped());
+        tasks.push(tokio::spawn(async move {
+            Ok(http::run(engine, opts, stopped).await?)
+        }));
     }
-    telegram::run(engine, opts, stop_signal()).await?;
+    if let Some(token) = token {
+        let mut opts = TelegramOptions::new(token);
+        opts.default_lang = global.lang();
+        opts.burst = global.rate_burst;
+        opts.every = Duration::from_secs(global.rate_every_secs.max(1));
+        if let Some(url) = &global.telegram_api_url {
+            opts.api_url = Some(
+                url.parse()
+                    .with_context(|| format!("TELEGRAM_API_URL is not a URL: {url}"))?,
+            );
+        }
+        if let Some(url) = &args.webhook {
+            opts.webhook = Some(telegram::Webhook {
+                url: url
+                    .parse()
+                    .with_context(|| format!("the webhook URL is not a URL: {url}"))?,
+                listen: args.webhook_listen,
+                secret: args.webhook_secret.clone(),
+            });
+        }
+        let (engine, stopped) = (Arc::clone(&engine), stopped());
+        tasks.push(tokio::spawn(async move {
+            Ok(telegram::run(engine, opts, stopped).await?)
+        }));
+    }
+    for t in tasks {
+        t.await.context("an adapter panicked")??;
+    }
     Ok(ExitCode::SUCCESS)
 }
