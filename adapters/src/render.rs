@@ -20,6 +20,15 @@ pub fn mood_words(emotion: &Emotion) -> String {
         .join(" · ")
 }
 
+/// A track's artists as one line (`A / B`), or `?` when the catalog has none.
+pub fn artists(info: &moodtune_core::TrackInfo) -> String {
+    if info.artists.is_empty() {
+        "?".to_string()
+    } else {
+        info.artists.join(" / ")
+    }
+}
+
 /// The whole reply as plain text: the mood line, then numbered `name — artists  link` lines.
 pub fn plain(rec: &Recommendation, lang: Lang) -> String {
     let m = lang.messages();
@@ -30,16 +39,11 @@ pub fn plain(rec: &Recommendation, lang: Lang) -> String {
         return out;
     }
     for (i, t) in rec.tracks.iter().enumerate() {
-        let artists = if t.info.artists.is_empty() {
-            "?".to_string()
-        } else {
-            t.info.artists.join(" / ")
-        };
         out.push_str(&format!(
             "{:>2}. {} — {}  {}\n",
             rec.offset + i + 1,
             t.info.name,
-            artists,
+            artists(&t.info),
             t.url
         ));
     }

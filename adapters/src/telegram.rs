@@ -649,11 +649,7 @@ pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
         escape(&render::mood_words(&rec.emotion))
     );
     for (i, t) in rec.tracks.iter().enumerate() {
-        let artists = if t.info.artists.is_empty() {
-            "?".to_string()
-        } else {
-            t.info.artists.join(" / ")
-        };
+        let artists = render::artists(&t.info);
         out.push_str(&format!(
             "{}. <a href=\"{}\">{}</a> — {}\n",
             rec.offset + i + 1,
