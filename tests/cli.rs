@@ -59,7 +59,7 @@ fn console_chat_answers_every_kind_of_input() {
     input.extend_from_slice(b"/more\n");
     input.extend_from_slice("🚗🚗🚗\n".as_bytes());
     input.extend_from_slice(b"/mood    \n");
-    input.extend(std::iter::repeat(b'a').take(1 << 20));
+    input.extend(std::iter::repeat_n(b'a', 1 << 20));
     input.push(b'\n');
     input.extend_from_slice(&"很".repeat(5000).into_bytes());
     input.push(b'\n');

@@ -365,7 +365,10 @@ async fn webhook_mode_receives_updates_by_post() {
         .unwrap()
         .port();
     let hook = telegram::Webhook {
-        url: format!("https://bot.example.org/tg/hook").parse().unwrap(),
+        url: "https://bot.example.org/tg/hook"
+            .to_string()
+            .parse()
+            .unwrap(),
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
         secret: Some("s3cret-token".into()),
     };

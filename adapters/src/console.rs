@@ -236,7 +236,7 @@ mod tests {
     async fn lines_are_bounded_and_checked() {
         let mut data: Vec<u8> = b"hello\r\n".to_vec();
         data.extend_from_slice(&[0xff, 0xfe, b'\n']);
-        data.extend(std::iter::repeat(b'a').take(100));
+        data.extend(std::iter::repeat_n(b'a', 100));
         data.push(b'\n');
         data.extend_from_slice(b"last");
         let mut r = tokio::io::BufReader::with_capacity(8, &data[..]);
