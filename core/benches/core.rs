@@ -56,7 +56,7 @@ fn demo_vectors(a: &TextAnalyzer) -> Vec<[f32; DIM]> {
     let (pls, _) = dump::parse(dump::EMBEDDED_DEMO);
     let mut texts: HashMap<i64, (String, Vec<(EmotionScores, i64)>)> = HashMap::new();
     for p in &pls {
-        let s = a.scores(&p.name);
+        let s = a.label_scores(&p.name);
         for t in &p.tracks {
             texts
                 .entry(t.id)
@@ -69,7 +69,7 @@ fn demo_vectors(a: &TextAnalyzer) -> Vec<[f32; DIM]> {
         .into_values()
         .filter_map(|(name, playlists)| {
             track_emotion(&TrackTexts {
-                title: a.scores(&name),
+                title: a.label_scores(&name),
                 playlists,
                 ..Default::default()
             })

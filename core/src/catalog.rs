@@ -423,7 +423,7 @@ impl Catalog {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|p| (p.id, (analyzer.scores(&p.name), p.collections)))
+            .map(|p| (p.id, (analyzer.label_scores(&p.name), p.collections)))
             .collect();
 
         let mut last_id = i64::MIN;
@@ -472,7 +472,8 @@ impl Catalog {
                 .await?
             {
                 if !l.content.trim().is_empty() {
-                    texts.entry(l.track_id).or_default().lyrics = Some(analyzer.scores(&l.content));
+                    texts.entry(l.track_id).or_default().lyrics =
+                        Some(analyzer.label_scores(&l.content));
                 }
             }
             for c in comment::Entity::find()
@@ -484,12 +485,12 @@ impl Catalog {
                     .entry(c.track_id)
                     .or_default()
                     .comments
-                    .push((analyzer.scores(&c.content), c.liked_count));
+                    .push((analyzer.label_scores(&c.content), c.liked_count));
             }
             let mut rows = Vec::with_capacity(todo.len());
             for (id, name) in &todo {
                 let mut t = texts.remove(id).unwrap_or_default();
-                t.title = analyzer.scores(name);
+                t.title = analyzer.label_scores(name);
                 let scores = track_scores(&t);
                 summary.tracks += 1;
                 let (vector, dominant, strength) = match scores.finish() {

@@ -8,7 +8,7 @@
 use crate::emotion::{Emotion, EmotionScores};
 
 /// Bump when the labelling rules change, so stored vectors of older versions get relabelled.
-pub const LABEL_VERSION: i32 = 1;
+pub const LABEL_VERSION: i32 = 3;
 
 /// The texts of one track, with their raw scores already computed by the text analyser.
 #[derive(Debug, Clone, Default)]

@@ -12,6 +12,13 @@ use crate::emotion::Category;
 /// The lexicon that ships inside the binary (see NOTICE for its source and terms).
 pub const EMBEDDED_DLUT: &str = include_str!("../data/dlut-emotion-ontology.csv");
 
+/// The NRC Emotion Lexicon's English words (`word<TAB>emotion,...`, see NOTICE and
+/// tools/nrc_to_tsv.py), mapped to DLUT by `maps::NRC_TO_DLUT`.
+pub const EMBEDDED_NRC: &str = include_str!("../data/nrc-emotion-en.tsv");
+
+/// Intensity given to an NRC association (NRC is yes/no; DLUT's middle value).
+const NRC_INTENSITY: f32 = 5.0;
+
 /// moodtune's own supplement in the same format: common words DLUT lacks (爱 哭 怕 郁闷 感动 ...).
 /// Consulted only for words the main lexicon does not know.
 pub const EMBEDDED_SUPPLEMENT: &str = include_str!("../data/supplement.csv");
@@ -158,6 +165,35 @@ impl Lexicon {
     /// The supplement that ships inside the binary.
     pub fn supplement() -> Lexicon {
         Lexicon::parse(EMBEDDED_SUPPLEMENT).0
+    }
+
+    /// The English NRC lexicon, keyed by lowercase word.
+    pub fn english() -> Lexicon {
+        let mut words: HashMap<String, Vec<Entry>> = HashMap::new();
+        for line in EMBEDDED_NRC.lines().filter(|l| !l.starts_with('#')) {
+            let Some((word, emotions)) = line.split_once('\t') else {
+                continue;
+            };
+            let entries: Vec<Entry> = emotions
+                .split(',')
+                .filter_map(crate::maps::nrc_to_dlut)
+                .map(|category| Entry {
+                    category,
+                    intensity: NRC_INTENSITY,
+                    polarity: 0,
+                    auxiliary: false,
+                    sense: 1,
+                })
+                .collect();
+            if !entries.is_empty() {
+                words.insert(word.trim().to_ascii_lowercase(), entries);
+            }
+        }
+        let max_word_chars = words.keys().map(|w| w.chars().count()).max().unwrap_or(0);
+        Lexicon {
+            words,
+            max_word_chars,
+        }
     }
 
     /// Entries per main class (main rows only), the lexicon's own bias towards some classes.

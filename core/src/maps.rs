@@ -7,6 +7,26 @@
 use crate::emotion::Category::{self, *};
 use crate::emotion::EmotionScores;
 
+/// NRC Emotion Lexicon emotion -> DLUT category (English words; sentiments are not used).
+pub const NRC_TO_DLUT: [(&str, Category); 8] = [
+    ("anger", NA),
+    ("anticipation", PK),
+    ("disgust", ND),
+    ("fear", NC),
+    ("joy", PA),
+    ("sadness", NB),
+    ("surprise", PC),
+    ("trust", PG),
+];
+
+/// The DLUT category of an NRC emotion name.
+pub fn nrc_to_dlut(name: &str) -> Option<Category> {
+    NRC_TO_DLUT
+        .iter()
+        .find(|(n, _)| *n == name.trim())
+        .map(|(_, c)| *c)
+}
+
 /// FER2013 expressions in model output order.
 pub const FER_LABELS: [&str; 7] = [
     "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
