@@ -1,23 +1,14 @@
 //! The HTTP API over real TCP on 127.0.0.1, with the real engine on the demo catalog.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use moodtune_adapters::http::{self, HttpOptions};
-use moodtune_core::{Engine, EngineConfig};
 use moodtune_tests::TestDb;
 use serde_json::{json, Value};
 
 async fn start(burst: u32) -> (String, tokio::sync::oneshot::Sender<()>, TestDb) {
     let db = TestDb::sqlite();
-    let engine = Arc::new(
-        Engine::open(EngineConfig {
-            database_url: db.url.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap(),
-    );
+    let engine = db.engine().await;
     engine.wait_for_index().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

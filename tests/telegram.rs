@@ -1,11 +1,9 @@
 //! The real teloxide dispatcher of the Telegram adapter against a fake Bot API on 127.0.0.1,
 //! with the real engine on a fresh SQLite file holding the demo catalog.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use moodtune_adapters::telegram::{self, TelegramOptions};
-use moodtune_core::{Engine, EngineConfig};
 use moodtune_tests::fake_telegram::{
     message, photo_update, text_update, FakeTelegram, BOT_USERNAME,
 };
@@ -28,14 +26,7 @@ async fn start(burst: u32) -> Bot {
 
 async fn start_with(burst: u32, webhook: Option<telegram::Webhook>) -> Bot {
     let db = TestDb::sqlite();
-    let engine = Arc::new(
-        Engine::open(EngineConfig {
-            database_url: db.url.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap(),
-    );
+    let engine = db.engine().await;
     let fake = FakeTelegram::start(TOKEN).await;
     let mut opts = TelegramOptions::new(TOKEN.to_string());
     opts.api_url = Some(fake.url.parse().unwrap());

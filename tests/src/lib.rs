@@ -68,6 +68,20 @@ impl TestDb {
         })
     }
 
+    /// The engine on this database with the default configuration (demo catalog, embedded
+    /// lexicon), ready to share between an adapter and a test.
+    pub async fn engine(&self) -> std::sync::Arc<moodtune_core::Engine> {
+        let config = moodtune_core::EngineConfig {
+            database_url: self.url.clone(),
+            ..Default::default()
+        };
+        std::sync::Arc::new(
+            moodtune_core::Engine::open(config)
+                .await
+                .expect("engine opens on a fresh database"),
+        )
+    }
+
     /// Both backends (PostgreSQL unless skipped).
     pub async fn both(name: &str) -> Vec<TestDb> {
         let mut v = vec![TestDb::sqlite()];
