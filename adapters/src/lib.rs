@@ -6,8 +6,11 @@
 //! language.
 
 pub mod console;
+pub mod discord;
 pub mod http;
 pub mod messages;
+pub mod outcome;
+pub mod paging;
 pub mod ratelimit;
 pub mod render;
 pub mod telegram;

@@ -97,6 +97,20 @@ pub struct Messages {
     pub photo_damaged: &'static str,
     /// No face found.
     pub photo_no_face: &'static str,
+    /// Discord: description of the /mood slash command.
+    pub discord_command: &'static str,
+    /// Discord: description of its `text` option.
+    pub discord_text_option: &'static str,
+    /// Discord: description of its `image` option.
+    pub discord_image_option: &'static str,
+    /// Discord: the message context-menu command's localised name.
+    pub discord_context_menu: &'static str,
+    /// Discord: /mood without text or image, or a context menu on a message with neither.
+    pub discord_usage: &'static str,
+    /// Discord: the "Different vibe" button.
+    pub discord_different_button: &'static str,
+    /// Discord: answer to "Different vibe".
+    pub discord_different_hint: &'static str,
 }
 
 impl Messages {
@@ -151,6 +165,13 @@ static EN: Messages = Messages {
     photo_not_image: "That doesn't look like a photo I can read (PNG, JPEG, WebP or GIF).",
     photo_damaged: "I couldn't open that photo; it seems damaged. Try another?",
     photo_no_face: "I can't see a face in that photo. Tell me in words?",
+    discord_command: "Songs for how you feel: describe it, or send a selfie",
+    discord_text_option: "How you feel, in a few words (e.g. 下雨天有点想家)",
+    discord_image_option: "A selfie: I read the mood from your face",
+    discord_context_menu: "Songs for this mood",
+    discord_usage: "Tell me how you feel: /mood text:有点难过, or attach a selfie with /mood image:.",
+    discord_different_button: "Different vibe",
+    discord_different_hint: "Tell me a different mood with /mood text:..., or mention me with a few words.",
 };
 
 static ZH: Messages = Messages {
@@ -182,6 +203,13 @@ static ZH: Messages = Messages {
     photo_not_image: "这看起来不是我能读的照片（PNG、JPEG、WebP 或 GIF）。",
     photo_damaged: "这张照片打不开，好像损坏了，换一张试试？",
     photo_no_face: "照片里我没看到人脸，用文字告诉我你的心情好吗？",
+    discord_command: "按心情推荐歌曲：用文字描述，或者发一张自拍",
+    discord_text_option: "用几个字描述你的心情（例如：下雨天有点想家）",
+    discord_image_option: "一张自拍：我从表情读出你的心情",
+    discord_context_menu: "按这条消息的心情推荐",
+    discord_usage: "告诉我你的心情：/mood text:有点难过，或者用 /mood image: 发一张自拍。",
+    discord_different_button: "换个心情",
+    discord_different_hint: "用 /mood text:... 告诉我另一种心情，或者 @我 说几个字。",
 };
 
 #[cfg(test)]

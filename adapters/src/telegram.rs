@@ -11,9 +11,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use moodtune_core::emotion::{Category, DIM};
 use moodtune_core::vision::VisionError;
-use moodtune_core::{Emotion, Engine, RecommendError, Recommendation};
+use moodtune_core::{Engine, RecommendError, Recommendation};
 use teloxide::dispatching::UpdateFilterExt;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
@@ -24,6 +23,8 @@ use teloxide::types::{
 };
 
 use crate::messages::Lang;
+use crate::outcome::log_outcome;
+use crate::paging::{decode_more, encode_more};
 use crate::ratelimit::RateLimiter;
 use crate::render;
 
@@ -437,7 +438,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
                 },
                 None => state.engine.recommend_text(&mood_text, state.k).await,
             };
-            log_outcome(&result, msg.from.as_ref().map(|u| u.id.0), started);
+            log_outcome("telegram", &result, msg.from.as_ref().map(|u| u.id.0), started);
             match result {
                 Ok(rec) => reply(reply_html(&rec, lang), Some(keyboard(&rec, state.k, lang)))
                     .await
@@ -529,7 +530,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
         .engine
         .recommend_emotion(&emotion, state.k, offset)
         .await;
-    log_outcome(&result, Some(q.from.id.0), started);
+    log_outcome("telegram", &result, Some(q.from.id.0), started);
     let (text, markup) = match &result {
         Ok(rec) if !rec.tracks.is_empty() => {
             (reply_html(rec, lang), Some(keyboard(rec, state.k, lang)))
@@ -580,39 +581,6 @@ async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult
     )
     .await?;
     Ok(())
-}
-
-fn log_outcome(
-    result: &Result<Recommendation, RecommendError>,
-    user: Option<u64>,
-    started: std::time::Instant,
-) {
-    // The user id is hashed: logs say "the same person" without saying who.
-    let user = user
-        .map(|u| format!("{:016x}", hash_id(u)))
-        .unwrap_or_default();
-    let ms = started.elapsed().as_secs_f64() * 1e3;
-    match result {
-        Ok(rec) => tracing::info!(
-            adapter = "telegram",
-            user,
-            outcome = "ok",
-            songs = rec.tracks.len(),
-            ms,
-            "recommended"
-        ),
-        Err(RecommendError::Storage(e)) => {
-            tracing::error!(adapter = "telegram", user, error = %e, "storage failed")
-        }
-        Err(e) => tracing::info!(adapter = "telegram", user, outcome = ?e, ms, "no recommendation"),
-    }
-}
-
-fn hash_id(id: u64) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    ("moodtune", id).hash(&mut h);
-    h.finish()
 }
 
 fn no_preview() -> LinkPreviewOptions {
@@ -674,55 +642,9 @@ fn keyboard(rec: &Recommendation, k: usize, lang: Lang) -> InlineKeyboardMarkup 
     InlineKeyboardMarkup::new(vec![row])
 }
 
-/// Callback data for "more like this": `m:<offset>:<pairs>`, each pair two hex digits of category
-/// index and two of weight (0..255), for the four strongest categories. Fits Telegram's 64 bytes.
-pub fn encode_more(e: &Emotion, offset: usize) -> String {
-    let mut s = format!("m:{offset}:");
-    for (c, w) in e.top(4, 0.01) {
-        s.push_str(&format!(
-            "{:02x}{:02x}",
-            c.index(),
-            (w * 255.0).round().clamp(1.0, 255.0) as u8
-        ));
-    }
-    s
-}
-
-/// Reads [`encode_more`] data back; `None` for anything malformed.
-pub fn decode_more(data: &str) -> Option<(Emotion, usize)> {
-    let mut parts = data.splitn(3, ':');
-    if parts.next()? != "m" {
-        return None;
-    }
-    let offset: usize = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|o| *o <= moodtune_core::recommend::CANDIDATES)?;
-    let pairs = parts.next()?;
-    if pairs.is_empty() || pairs.len() % 4 != 0 || pairs.len() > 4 * DIM || !pairs.is_ascii() {
-        return None;
-    }
-    let mut v = [0.0f32; DIM];
-    for i in (0..pairs.len()).step_by(4) {
-        let c = usize::from_str_radix(&pairs[i..i + 2], 16)
-            .ok()
-            .filter(|c| *c < DIM)?;
-        let w = u8::from_str_radix(&pairs[i + 2..i + 4], 16).ok()? as f32;
-        v[Category::ALL[c].index()] += w;
-    }
-    let sum: f32 = v.iter().sum();
-    if sum <= 0.0 {
-        return None;
-    }
-    v.iter_mut().for_each(|x| *x /= sum);
-    Some((Emotion(v), offset))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use moodtune_core::EmotionScores;
 
     #[test]
     fn asks_are_read_like_telegram_users_mean_them() {
@@ -764,32 +686,6 @@ mod tests {
             escape("<b>R&B</b> \"x\""),
             "&lt;b&gt;R&amp;B&lt;/b&gt; &quot;x&quot;"
         );
-    }
-
-    #[test]
-    fn more_data_round_trips_and_rejects_junk() {
-        let mut s = EmotionScores::default();
-        s.add(Category::NB, 3.0);
-        s.add(Category::PF, 2.0);
-        let e = s.finish().unwrap();
-        let data = encode_more(&e, 10);
-        assert!(data.len() <= 64, "{data}");
-        let (back, offset) = decode_more(&data).unwrap();
-        assert_eq!(offset, 10);
-        assert!(back.distance(&e) < 0.01, "{back:?}");
-        for junk in [
-            "",
-            "m",
-            "m:1:",
-            "m:x:0880",
-            "m:1:zz80",
-            "m:1:1580",
-            "x:1:0880",
-            "m:1:088",
-            "m:100000:0880",
-        ] {
-            assert!(decode_more(junk).is_none(), "{junk}");
-        }
     }
 
     #[test]

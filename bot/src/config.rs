@@ -22,7 +22,13 @@ pub struct Global {
     #[arg(long, global = true, env = "MOODTUNE_LEXICON")]
     pub lexicon: Option<PathBuf>,
     /// Do not load the bundled demo catalog into an empty database.
-    #[arg(long, global = true, env = "MOODTUNE_NO_DEMO")]
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_NO_DEMO",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_demo: bool,
     /// Reply language (zh or en); default from LANG.
     #[arg(long, global = true, env = "MOODTUNE_LANG")]
@@ -51,9 +57,22 @@ pub struct Global {
         default_value_t = 4000
     )]
     pub max_text_chars: usize,
+    /// Comma-separated title words whose tracks are never recommended (re-uploads); empty keeps
+    /// everything. Default: dj, remix, 抖音, sped-up and slowed-down copies.
+    #[arg(long, global = true, env = "MOODTUNE_EXCLUDE_TITLES")]
+    pub exclude_titles: Option<String>,
     /// Telegram bot token; when set, `moodtune` serves Telegram instead of the console chat.
     #[arg(long, global = true, env = "TELOXIDE_TOKEN", hide_env_values = true)]
     pub telegram_token: Option<String>,
+    /// Discord bot token; when set, `moodtune` serves Discord (beside Telegram if both are set).
+    #[arg(long, global = true, env = "DISCORD_TOKEN", hide_env_values = true)]
+    pub discord_token: Option<String>,
+    /// Discord REST base URL of a proxy (e.g. a rate-limit proxy); default Discord itself.
+    #[arg(long, global = true, env = "DISCORD_PROXY_URL")]
+    pub discord_proxy_url: Option<String>,
+    /// Register Discord commands in this guild only (instant) instead of globally.
+    #[arg(long, global = true, env = "DISCORD_GUILD_ID")]
+    pub discord_guild: Option<u64>,
     /// Telegram Bot API base URL (a self-hosted Bot API server); default the official one.
     #[arg(long, global = true, env = "TELEGRAM_API_URL")]
     pub telegram_api_url: Option<String>,
@@ -84,8 +103,23 @@ impl Global {
             db_max_connections: self.db_max_connections,
             db_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
             max_text_chars: self.max_text_chars.max(1),
+            excluded_title_words: match &self.exclude_titles {
+                Some(list) => list
+                    .split(',')
+                    .map(|w| w.trim().to_lowercase())
+                    .filter(|w| !w.is_empty())
+                    .collect(),
+                None => EngineConfig::default().excluded_title_words,
+            },
             ..EngineConfig::default()
         }
+    }
+
+    /// Whether a chat platform token is set (then `moodtune` serves instead of chatting).
+    pub fn has_platform_token(&self) -> bool {
+        [&self.telegram_token, &self.discord_token]
+            .iter()
+            .any(|t| t.as_deref().is_some_and(|t| !t.trim().is_empty()))
     }
 
     /// Opens the engine with the default text method.

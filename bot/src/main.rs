@@ -32,6 +32,11 @@ enum Command {
     /// Import a catalog into the database.
     #[command(subcommand)]
     Import(cmd::import::Import),
+    /// Grow the catalog by crawling a music service, then label the new tracks.
+    #[command(subcommand)]
+    Crawl(cmd::crawl::Crawl),
+    /// (Re)compute emotion vectors of tracks whose texts changed.
+    Label(cmd::label::Args),
     /// Measure the text analyser on labelled posts.
     #[command(subcommand)]
     Eval(cmd::eval::Eval),
@@ -43,8 +48,8 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let serving = match &cli.command {
-        None => cli.global.telegram_token.is_some(),
-        Some(Command::Serve(_)) | Some(Command::Import(_)) => true,
+        None => cli.global.has_platform_token(),
+        Some(Command::Serve(_)) | Some(Command::Import(_)) | Some(Command::Crawl(_)) => true,
         _ => false,
     };
     let verbose_default = serving;
@@ -61,13 +66,15 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            None if cli.global.telegram_token.is_some() => {
+            None if cli.global.has_platform_token() => {
                 cmd::serve::run(&cli.global, cmd::serve::Args::default()).await
             }
             None | Some(Command::Chat) => cmd::chat::run(&cli.global).await,
             Some(Command::Serve(args)) => cmd::serve::run(&cli.global, args).await,
             Some(Command::Recommend(args)) => cmd::recommend::run(&cli.global, args).await,
             Some(Command::Import(c)) => cmd::import::run(&cli.global, c).await,
+            Some(Command::Crawl(c)) => cmd::crawl::run(&cli.global, c).await,
+            Some(Command::Label(a)) => cmd::label::run(&cli.global, a).await,
             Some(Command::Eval(c)) => cmd::eval::run(&cli.global, c).await,
             Some(Command::Catalog(c)) => cmd::catalog::run(&cli.global, c).await,
         }

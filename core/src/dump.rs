@@ -19,6 +19,8 @@ pub struct DumpTrack {
     pub artists: Vec<String>,
     /// NetEase popularity 0..100.
     pub popularity: i32,
+    /// Album name, when the source knows it (crawls do, dumps do not).
+    pub album: Option<String>,
 }
 
 /// A playlist and its tracks.
@@ -30,6 +32,8 @@ pub struct DumpPlaylist {
     pub name: String,
     /// Times saved.
     pub collections: i64,
+    /// The NetEase category it was listed under, when crawled by category.
+    pub category: Option<String>,
     /// Tracks in playlist order.
     pub tracks: Vec<DumpTrack>,
 }
@@ -95,6 +99,7 @@ pub fn parse(text: &str) -> (Vec<DumpPlaylist>, DumpReport) {
             id,
             name,
             collections: collections.max(0),
+            category: None,
             tracks,
         });
     }
@@ -122,6 +127,7 @@ fn parse_track(raw: &str) -> Option<DumpTrack> {
         name: name.to_string(),
         artists,
         popularity: popularity.clamp(0.0, 100.0).round() as i32,
+        album: None,
     })
 }
 

@@ -5,6 +5,7 @@
 //! crate never imports teloxide or serenity, and adapters never touch the database or the index.
 
 pub mod catalog;
+pub mod crawl;
 pub mod dump;
 pub mod emotion;
 pub mod eval;

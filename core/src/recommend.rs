@@ -45,7 +45,16 @@ pub struct EngineConfig {
     pub image_limits: crate::vision::ImageLimits,
     /// Photos analysed at the same time (each holds a CPU for hundreds of ms).
     pub photo_concurrency: usize,
+    /// Tracks whose title contains one of these words are never recommended (DJ / 抖音 / remix
+    /// re-uploads); empty to keep everything. ASCII words match whole words, case-insensitively.
+    pub excluded_title_words: Vec<String>,
 }
+
+/// Re-upload markers excluded by default, as the seed asked: DJ and remix versions, 抖音 edits and
+/// sped-up or slowed-down copies crowd out the songs themselves.
+pub const DEFAULT_EXCLUDED_TITLE_WORDS: &[&str] = &[
+    "dj", "remix", "抖音", "加速版", "降速版", "慢速版", "倍速", "0.8x", "1.2x", "1.5x", "快手",
+];
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -61,6 +70,10 @@ impl Default for EngineConfig {
             max_text_chars: 4_000,
             image_limits: crate::vision::ImageLimits::default(),
             photo_concurrency: 2,
+            excluded_title_words: DEFAULT_EXCLUDED_TITLE_WORDS
+                .iter()
+                .map(|w| w.to_string())
+                .collect(),
         }
     }
 }
@@ -207,6 +220,10 @@ pub struct Engine {
     catalog: Catalog,
     index: Arc<RwLock<Arc<IndexState>>>,
     pending_build: Arc<std::sync::atomic::AtomicBool>,
+    /// Bumped by every reload, so a slow background build never replaces a newer index.
+    generation: Arc<std::sync::atomic::AtomicU64>,
+    /// Catalog version the index was loaded from.
+    loaded_version: std::sync::atomic::AtomicI64,
     config: EngineConfig,
     lexicon_report: LoadReport,
 }
@@ -233,6 +250,24 @@ pub fn title_key(name: &str) -> String {
     } else {
         key
     }
+}
+
+/// Whether `name` contains one of `words` (lowercase): ASCII words only as whole words, so that
+/// "DJ" excludes "爱情买卖 (DJ版)" but not "Djavan".
+pub fn title_excluded(name: &str, words: &[String]) -> bool {
+    let lower = name.to_lowercase();
+    words.iter().any(|w| {
+        let ascii = w.is_ascii();
+        lower.match_indices(w.as_str()).any(|(i, m)| {
+            if !ascii {
+                return true;
+            }
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + m.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+    })
 }
 
 /// A fixed bit mixer (splitmix64's finaliser): a stable, well-spread order for ties.
@@ -327,6 +362,8 @@ impl Engine {
                 index: Box::new(ExactIndex::default()),
             }))),
             pending_build: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            loaded_version: std::sync::atomic::AtomicI64::new(-1),
             config,
             lexicon_report,
         };
@@ -335,10 +372,27 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Reloads the index when the catalog changed since it was loaded (a crawl, an import or a
+    /// labelling run in another process); returns whether it did. Running bots call this
+    /// periodically, so new vectors are served without a restart.
+    pub async fn reload_if_changed(&self) -> Result<bool, CatalogError> {
+        let version = self.catalog.version().await?;
+        if version == self.loaded_version.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(false);
+        }
+        self.reload_index().await?;
+        tracing::info!(version, index = ?self.index_info(), "catalog changed: index reloaded");
+        Ok(true)
+    }
+
     /// Reloads vectors from the database: the exact scan takes over at once, and an HNSW graph is
     /// built in the background and swapped in when done (for catalogs of `exact_below` or more).
     pub async fn reload_index(&self) -> Result<(), CatalogError> {
+        use std::sync::atomic::Ordering;
+        let version = self.catalog.version().await?;
         let rows = self.catalog.load_vectors().await?;
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.loaded_version.store(version, Ordering::SeqCst);
         let all: Vec<[f32; DIM]> = rows.iter().map(|r| r.emotion.0).collect();
         let (vectors, slots) = dedup(&all);
         // Within a group (tracks with the same vector): best attested first (the strength of the
@@ -371,16 +425,23 @@ impl Engine {
                 .store(true, std::sync::atomic::Ordering::SeqCst);
             let slot = Arc::clone(&self.index);
             let pending = Arc::clone(&self.pending_build);
+            let current = Arc::clone(&self.generation);
             let params = self.config.hnsw;
             // A plain thread, not spawn_blocking: a build must never delay process exit.
             std::thread::spawn(move || {
                 let t = Instant::now();
                 let hnsw = HnswIndex::build(&vectors, params);
-                *slot.write().expect("index lock") = Arc::new(IndexState {
+                let mut guard = slot.write().expect("index lock");
+                if current.load(Ordering::SeqCst) != generation {
+                    tracing::info!("a newer reload started: dropping this hnsw build");
+                    return;
+                }
+                *guard = Arc::new(IndexState {
                     groups,
                     tracks,
                     index: Box::new(hnsw),
                 });
+                drop(guard);
                 pending.store(false, std::sync::atomic::Ordering::SeqCst);
                 tracing::info!(
                     vectors = vectors.len(),
@@ -562,7 +623,10 @@ impl Engine {
         // One song per title: covers and re-uploads ("(Live)", "（伴奏）", "(0.8x)") of the same title
         // would otherwise crowd a reply; the same title by the same artists is always dropped.
         let mut seen = HashSet::new();
-        candidates.retain(|t| seen.insert(title_key(&t.info.name)));
+        let excluded = &self.config.excluded_title_words;
+        candidates.retain(|t| {
+            !title_excluded(&t.info.name, excluded) && seen.insert(title_key(&t.info.name))
+        });
         let total = candidates.len();
         let tracks: Vec<RecommendedTrack> = candidates.into_iter().skip(offset).take(k).collect();
         Ok(Recommendation {
@@ -577,6 +641,29 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn re_uploads_are_recognised() {
+        let words: Vec<String> = DEFAULT_EXCLUDED_TITLE_WORDS
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let table = [
+            ("爱情买卖 (DJ版)", true),
+            ("DJ Snake - Taki Taki", true),
+            ("Djavan - Oceano", false),
+            ("Faded (Remix)", true),
+            ("Remixed Feelings", false),
+            ("可能 (抖音热播版)", true),
+            ("起风了 (0.8x降调版)", true),
+            ("10.8x", false),
+            ("下雨天", false),
+        ];
+        for (name, want) in table {
+            assert_eq!(title_excluded(name, &words), want, "{name}");
+        }
+        assert!(!title_excluded("爱情买卖 (DJ版)", &[]));
+    }
 
     #[test]
     fn title_keys_merge_versions_of_one_song() {

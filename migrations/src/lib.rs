@@ -9,6 +9,7 @@ mod m20261125_000001_create_tracks;
 mod m20261125_000002_create_playlists;
 mod m20261125_000003_create_texts;
 mod m20261125_000004_create_track_emotions;
+mod m20261125_000005_create_crawl_marks;
 
 /// The list of migrations, in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_playlists::Migration),
             Box::new(m20261125_000003_create_texts::Migration),
             Box::new(m20261125_000004_create_track_emotions::Migration),
+            Box::new(m20261125_000005_create_crawl_marks::Migration),
         ]
     }
 }

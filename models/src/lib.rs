@@ -7,6 +7,7 @@
 pub mod artist;
 pub mod catalog_meta;
 pub mod comment;
+pub mod crawl_mark;
 pub mod lyric;
 pub mod playlist;
 pub mod playlist_track;

@@ -7,6 +7,8 @@
 
 use sea_orm::{ConnectionTrait, Database};
 
+pub mod fake_discord;
+pub mod fake_netease;
 pub mod fake_telegram;
 
 /// Default PostgreSQL admin URL (trust auth on the CI machine).

@@ -2,7 +2,9 @@
 
 pub mod catalog;
 pub mod chat;
+pub mod crawl;
 pub mod eval;
 pub mod import;
+pub mod label;
 pub mod recommend;
 pub mod serve;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use moodtune_adapters::discord::{self, DiscordOptions};
 use moodtune_adapters::http::{self, HttpOptions};
 use moodtune_adapters::telegram::{self, TelegramOptions};
 
@@ -16,6 +17,9 @@ pub struct Args {
     /// Serve Telegram (needs TELOXIDE_TOKEN); implied when the token is set.
     #[arg(long)]
     telegram: bool,
+    /// Serve Discord (needs DISCORD_TOKEN); implied when the token is set.
+    #[arg(long)]
+    discord: bool,
     /// Serve the HTTP API on this address (e.g. 127.0.0.1:8080).
     #[arg(long, env = "MOODTUNE_HTTP")]
     http: Option<std::net::SocketAddr>,
@@ -28,12 +32,33 @@ pub struct Args {
     /// Secret Telegram must send with each webhook call (random if unset).
     #[arg(long, env = "MOODTUNE_WEBHOOK_SECRET", hide_env_values = true)]
     webhook_secret: Option<String>,
+    /// How often to check the catalog for changes (a crawl, an import, `moodtune label` in another
+    /// process) and reload the index, e.g. `30s`, `5m`; `0` never.
+    #[arg(long, env = "MOODTUNE_RELOAD_EVERY", default_value = "30s", value_parser = parse_duration)]
+    reload_every: Duration,
+}
+
+/// Parses `30`, `30s`, `5m`, `250ms`.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|i| s.split_at(i))
+        .unwrap_or((s, "s"));
+    let n: u64 = num.parse().map_err(|_| format!("not a duration: {s:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("unknown unit in {s:?} (use ms, s or m)")),
+    }
 }
 
 impl Default for Args {
     fn default() -> Self {
         Args {
             telegram: false,
+            discord: false,
             http: std::env::var("MOODTUNE_HTTP")
                 .ok()
                 .and_then(|a| a.parse().ok()),
@@ -43,6 +68,10 @@ impl Default for Args {
                 .and_then(|a| a.parse().ok())
                 .unwrap_or_else(|| "0.0.0.0:8443".parse().expect("valid address")),
             webhook_secret: std::env::var("MOODTUNE_WEBHOOK_SECRET").ok(),
+            reload_every: std::env::var("MOODTUNE_RELOAD_EVERY")
+                .ok()
+                .and_then(|a| parse_duration(&a).ok())
+                .unwrap_or(Duration::from_secs(30)),
         }
     }
 }
@@ -79,9 +108,16 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     if args.telegram && token.is_none() {
         anyhow::bail!("--telegram needs a bot token in TELOXIDE_TOKEN");
     }
-    if token.is_none() && args.http.is_none() {
+    let discord_token = global
+        .discord_token
+        .clone()
+        .filter(|t| !t.trim().is_empty());
+    if args.discord && discord_token.is_none() {
+        anyhow::bail!("--discord needs a bot token in DISCORD_TOKEN");
+    }
+    if token.is_none() && discord_token.is_none() && args.http.is_none() {
         anyhow::bail!(
-            "no platform to serve: set TELOXIDE_TOKEN or --http ADDR (or run `moodtune chat`)"
+            "no platform to serve: set TELOXIDE_TOKEN or DISCORD_TOKEN, or --http ADDR (or run `moodtune chat`)"
         );
     }
     let engine = Arc::new(global.open_engine().await?);
@@ -96,6 +132,22 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         stop_signal().await;
         let _ = stop_tx.send(true);
     });
+    if !args.reload_every.is_zero() {
+        let (engine, stopped) = (Arc::clone(&engine), stopped());
+        let every = args.reload_every;
+        tokio::spawn(async move {
+            tokio::pin!(stopped);
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = tokio::time::sleep(every) => {}
+                }
+                if let Err(e) = engine.reload_if_changed().await {
+                    tracing::warn!(error = %e, "cannot check the catalog for changes; serving the loaded index");
+                }
+            }
+        });
+    }
     let mut tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>> = Vec::new();
     if let Some(listen) = args.http {
         let opts = HttpOptions {
@@ -131,6 +183,22 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         let (engine, stopped) = (Arc::clone(&engine), stopped());
         tasks.push(tokio::spawn(async move {
             Ok(telegram::run(engine, opts, stopped).await?)
+        }));
+    }
+    if let Some(token) = discord_token {
+        let mut opts = DiscordOptions::new(token);
+        opts.proxy_url = global.discord_proxy_url.clone();
+        opts.guild = global.discord_guild;
+        opts.default_lang = global.lang();
+        opts.force_lang = global
+            .lang
+            .as_deref()
+            .and_then(moodtune_adapters::Lang::parse);
+        opts.burst = global.rate_burst;
+        opts.every = Duration::from_secs(global.rate_every_secs.max(1));
+        let (engine, stopped) = (Arc::clone(&engine), stopped());
+        tasks.push(tokio::spawn(async move {
+            Ok(discord::run(engine, opts, stopped).await?)
         }));
     }
     for t in tasks {

@@ -1,0 +1,620 @@
+//! The Discord bot, on serenity: DMs and mentions, the `/mood` slash command (text or a selfie),
+//! the "Songs for this mood" message context menu, and "More like this" / "Different vibe" buttons.
+//!
+//! Everything goes through [`Engine`]; this module only turns Discord events into asks and
+//! recommendations into embeds. The REST base is configurable (`DISCORD_PROXY_URL`, for a
+//! rate-limit proxy or a test fake); serenity's own rate limiter is then disabled, because with it
+//! on requests ignore the proxy.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use moodtune_core::{Engine, RecommendError, Recommendation};
+use serenity::all::{
+    Attachment, ButtonStyle, CommandInteraction, CommandOptionType, CommandType,
+    ComponentInteraction, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
+    CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EventHandler,
+    GatewayIntents, GuildId, Interaction, Message, Ready, ResolvedTarget, ResolvedValue, UserId,
+};
+use serenity::http::HttpBuilder;
+
+use crate::messages::Lang;
+use crate::outcome::log_outcome;
+use crate::paging::{decode_more, encode_more};
+use crate::ratelimit::RateLimiter;
+use crate::render;
+
+/// Name of the slash command.
+pub const MOOD_COMMAND: &str = "mood";
+/// Name of the message context-menu command.
+pub const CONTEXT_MENU: &str = "Songs for this mood";
+/// Custom id of the "Different vibe" button.
+const DIFFERENT: &str = "vibe";
+/// Longest song title or artist line shown (embeds allow 4096 characters in all).
+const MAX_FIELD_CHARS: usize = 80;
+
+/// How the Discord adapter runs.
+#[derive(Clone)]
+pub struct DiscordOptions {
+    /// Bot token (from `DISCORD_TOKEN`; never logged).
+    pub token: String,
+    /// REST base URL of a proxy (`DISCORD_PROXY_URL`); `None` talks to Discord itself.
+    pub proxy_url: Option<String>,
+    /// Register commands in this guild only (instant, for testing) instead of globally.
+    pub guild: Option<u64>,
+    /// Reply language when the interaction's locale is neither Chinese nor English.
+    pub default_lang: Lang,
+    /// Use this language always, whatever the locale says.
+    pub force_lang: Option<Lang>,
+    /// Songs per page.
+    pub k: usize,
+    /// Per-user burst of requests.
+    pub burst: u32,
+    /// Time for one more request.
+    pub every: Duration,
+    /// Largest attachment downloaded.
+    pub max_image_bytes: u64,
+}
+
+impl std::fmt::Debug for DiscordOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordOptions")
+            .field("token", &"***")
+            .field("proxy_url", &self.proxy_url)
+            .field("guild", &self.guild)
+            .field("k", &self.k)
+            .finish()
+    }
+}
+
+impl DiscordOptions {
+    /// Defaults around a token.
+    pub fn new(token: String) -> DiscordOptions {
+        DiscordOptions {
+            token,
+            proxy_url: None,
+            guild: None,
+            default_lang: Lang::En,
+            force_lang: None,
+            k: moodtune_core::recommend::DEFAULT_K,
+            burst: 5,
+            every: Duration::from_secs(6),
+            max_image_bytes: 10 * 1024 * 1024,
+        }
+    }
+
+    fn lang_for(&self, locale: Option<&str>) -> Lang {
+        self.force_lang
+            .or_else(|| locale.and_then(Lang::parse))
+            .unwrap_or(self.default_lang)
+    }
+}
+
+/// Why the Discord adapter stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscordError {
+    /// The client could not be built or the gateway failed for good.
+    #[error("discord: {0}")]
+    Client(String),
+}
+
+struct Handler {
+    engine: Arc<Engine>,
+    opts: DiscordOptions,
+    limiter: RateLimiter,
+    me: OnceLock<UserId>,
+}
+
+/// What a user asked for.
+enum Ask<'a> {
+    Text(String),
+    Image(&'a Attachment),
+}
+
+/// What to send back.
+enum Reply {
+    Songs {
+        embed: CreateEmbed,
+        buttons: Vec<CreateActionRow>,
+    },
+    Note(String),
+}
+
+/// Runs the bot until `stopped` resolves, then shuts the shards down.
+pub async fn run(
+    engine: Arc<Engine>,
+    opts: DiscordOptions,
+    stopped: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), DiscordError> {
+    let mut http = HttpBuilder::new(&opts.token);
+    if let Some(proxy) = &opts.proxy_url {
+        http = http
+            .proxy(proxy.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    let intents = GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT;
+    let handler = Handler {
+        limiter: RateLimiter::new(opts.burst, opts.every),
+        engine,
+        opts,
+        me: OnceLock::new(),
+    };
+    let mut client = serenity::client::ClientBuilder::new_with_http(http.build(), intents)
+        .event_handler(handler)
+        .await
+        .map_err(|e| DiscordError::Client(e.to_string()))?;
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        stopped.await;
+        tracing::info!("discord: shutting down shards");
+        shards.shutdown_all().await;
+    });
+    client
+        .start()
+        .await
+        .map_err(|e| DiscordError::Client(e.to_string()))
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        let _ = self.me.set(ready.user.id);
+        tracing::info!(bot = %ready.user.name, guilds = ready.guilds.len(), "discord: connected");
+        let commands = commands();
+        let result = match self.opts.guild {
+            Some(g) => GuildId::new(g)
+                .set_commands(&ctx.http, commands)
+                .await
+                .map(|_| ()),
+            None => serenity::all::Command::set_global_commands(&ctx.http, commands)
+                .await
+                .map(|_| ()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "discord: cannot register commands");
+        }
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        if msg.author.bot {
+            return;
+        }
+        let Some(me) = self.me.get().copied() else {
+            return;
+        };
+        let direct = msg.guild_id.is_none();
+        if !direct && !msg.mentions.iter().any(|u| u.id == me) {
+            return; // guild chatter not addressed to us
+        }
+        let text = strip_mention(&msg.content, me);
+        let ask = match first_image(&msg.attachments) {
+            Some(a) => Ask::Image(a),
+            None if !msg.attachments.is_empty() && text.is_empty() => {
+                Ask::Image(&msg.attachments[0]) // checked and refused below, with a clear reply
+            }
+            None => Ask::Text(text),
+        };
+        let lang = self.opts.lang_for(None);
+        let typing = msg.channel_id.start_typing(&ctx.http);
+        let reply = self.answer(ask, msg.author.id.get(), lang).await;
+        drop(typing);
+        let mut out = CreateMessage::new()
+            .reference_message(&msg)
+            .allowed_mentions(CreateAllowedMentions::new());
+        out = match reply {
+            Reply::Songs { embed, buttons } => out.embed(embed).components(buttons),
+            Reply::Note(text) => out.content(text),
+        };
+        if let Err(e) = msg.channel_id.send_message(&ctx.http, out).await {
+            tracing::warn!(error = %e, "discord: cannot send a reply");
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(cmd) => self.on_command(&ctx, &cmd).await,
+            Interaction::Component(press) => self.on_button(&ctx, &press).await,
+            _ => {}
+        }
+    }
+}
+
+impl Handler {
+    async fn on_command(&self, ctx: &Context, cmd: &CommandInteraction) {
+        let lang = self.opts.lang_for(Some(&cmd.locale));
+        let m = lang.messages();
+        let ask = match (cmd.data.kind, cmd.data.name.as_str()) {
+            (CommandType::ChatInput, MOOD_COMMAND) => {
+                let mut text = None;
+                let mut image = None;
+                for o in cmd.data.options() {
+                    match (o.name, o.value) {
+                        ("text", ResolvedValue::String(s)) => text = Some(s.to_string()),
+                        ("image", ResolvedValue::Attachment(a)) => image = Some(a),
+                        _ => {}
+                    }
+                }
+                match (image, text) {
+                    (Some(a), _) => Some(Ask::Image(a)),
+                    (None, Some(t)) => Some(Ask::Text(t)),
+                    (None, None) => None,
+                }
+            }
+            (CommandType::Message, CONTEXT_MENU) => match cmd.data.target() {
+                Some(ResolvedTarget::Message(target)) => match first_image(&target.attachments) {
+                    Some(a) => Some(Ask::Image(a)),
+                    None if !target.content.trim().is_empty() => {
+                        Some(Ask::Text(target.content.clone()))
+                    }
+                    None => None,
+                },
+                _ => None,
+            },
+            _ => return,
+        };
+        let Some(ask) = ask else {
+            let note = CreateInteractionResponseMessage::new()
+                .content(m.discord_usage)
+                .ephemeral(true);
+            if let Err(e) = cmd
+                .create_response(&ctx.http, CreateInteractionResponse::Message(note))
+                .await
+            {
+                tracing::warn!(error = %e, "discord: cannot answer a command");
+            }
+            return;
+        };
+        let user = cmd.user.id.get();
+        if matches!(ask, Ask::Image(_)) {
+            // Photos take hundreds of milliseconds: acknowledge within Discord's 3 s first.
+            if let Err(e) = cmd
+                .create_response(
+                    &ctx.http,
+                    CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new()),
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "discord: cannot defer");
+                return;
+            }
+            let edit = match self.answer(ask, user, lang).await {
+                Reply::Songs { embed, buttons } => EditInteractionResponse::new()
+                    .embed(embed)
+                    .components(buttons),
+                Reply::Note(text) => EditInteractionResponse::new().content(text),
+            };
+            if let Err(e) = cmd.edit_response(&ctx.http, edit).await {
+                tracing::warn!(error = %e, "discord: cannot follow up");
+            }
+        } else {
+            let msg = match self.answer(ask, user, lang).await {
+                Reply::Songs { embed, buttons } => CreateInteractionResponseMessage::new()
+                    .embed(embed)
+                    .components(buttons),
+                Reply::Note(text) => CreateInteractionResponseMessage::new().content(text),
+            };
+            if let Err(e) = cmd
+                .create_response(&ctx.http, CreateInteractionResponse::Message(msg))
+                .await
+            {
+                tracing::warn!(error = %e, "discord: cannot answer a command");
+            }
+        }
+    }
+
+    async fn on_button(&self, ctx: &Context, press: &ComponentInteraction) {
+        let lang = self.opts.lang_for(Some(&press.locale));
+        let m = lang.messages();
+        let response = if press.data.custom_id == DIFFERENT {
+            CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new()
+                    .content(m.discord_different_hint)
+                    .ephemeral(true),
+            )
+        } else if let Some((emotion, offset)) = decode_more(&press.data.custom_id) {
+            let started = Instant::now();
+            let user = press.user.id.get();
+            let result = match self.limiter.check(user) {
+                Err(wait) => Err(wait),
+                Ok(()) => Ok(self
+                    .engine
+                    .recommend_emotion(&emotion, self.opts.k, offset)
+                    .await),
+            };
+            match result {
+                Err(wait) => note_response(&rate_text(lang, wait)),
+                Ok(result) => {
+                    log_outcome("discord", &result, Some(user), started);
+                    match result {
+                        Ok(rec) if !rec.tracks.is_empty() => {
+                            CreateInteractionResponse::UpdateMessage(
+                                CreateInteractionResponseMessage::new()
+                                    .embed(embed(&rec, lang))
+                                    .components(buttons(&rec, self.opts.k, lang)),
+                            )
+                        }
+                        Ok(_) => note_response(m.no_more),
+                        Err(e) => note_response(&m.error(&e)),
+                    }
+                }
+            }
+        } else {
+            note_response(m.stale_button)
+        };
+        if let Err(e) = press.create_response(&ctx.http, response).await {
+            tracing::warn!(error = %e, "discord: cannot answer a button");
+        }
+    }
+
+    /// Turns an ask into a reply: checks the rate limit and the attachment, runs the engine.
+    async fn answer(&self, ask: Ask<'_>, user: u64, lang: Lang) -> Reply {
+        let m = lang.messages();
+        if let Err(wait) = self.limiter.check(user) {
+            return Reply::Note(rate_text(lang, wait));
+        }
+        let started = Instant::now();
+        let result: Result<Recommendation, RecommendError> = match ask {
+            Ask::Text(text) => self.engine.recommend_text(&text, self.opts.k).await,
+            Ask::Image(a) => {
+                if !looks_like_image(a) {
+                    return Reply::Note(m.photo_not_image.to_string());
+                }
+                if u64::from(a.size) > self.opts.max_image_bytes {
+                    return Reply::Note(m.photo_too_large.replace(
+                        "{max}",
+                        &(self.opts.max_image_bytes / (1024 * 1024)).max(1).to_string(),
+                    ));
+                }
+                match a.download().await {
+                    Ok(bytes) => self
+                        .engine
+                        .recommend_photo(bytes, self.opts.k)
+                        .await
+                        .map(|(rec, _faces)| rec),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "discord: attachment download failed");
+                        return Reply::Note(m.photo_damaged.to_string());
+                    }
+                }
+            }
+        };
+        log_outcome("discord", &result, Some(user), started);
+        match result {
+            Ok(rec) if rec.tracks.is_empty() => Reply::Note(m.no_more.to_string()),
+            Ok(rec) => Reply::Songs {
+                embed: embed(&rec, lang),
+                buttons: buttons(&rec, self.opts.k, lang),
+            },
+            Err(e) => Reply::Note(m.error(&e)),
+        }
+    }
+}
+
+fn note_response(text: &str) -> CreateInteractionResponse {
+    CreateInteractionResponse::Message(
+        CreateInteractionResponseMessage::new()
+            .content(text)
+            .ephemeral(true),
+    )
+}
+
+fn rate_text(lang: Lang, wait: Duration) -> String {
+    lang.messages()
+        .rate_limited
+        .replace("{secs}", &wait.as_secs().max(1).to_string())
+}
+
+/// The slash command and the context menu, with Chinese localisations.
+fn commands() -> Vec<CreateCommand> {
+    let (en, zh) = (Lang::En.messages(), Lang::Zh.messages());
+    vec![
+        CreateCommand::new(MOOD_COMMAND)
+            .description(en.discord_command)
+            .description_localized("zh-CN", zh.discord_command)
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::String, "text", en.discord_text_option)
+                    .description_localized("zh-CN", zh.discord_text_option)
+                    .max_length(4000)
+                    .required(false),
+            )
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::Attachment,
+                    "image",
+                    en.discord_image_option,
+                )
+                .description_localized("zh-CN", zh.discord_image_option)
+                .required(false),
+            ),
+        CreateCommand::new(CONTEXT_MENU)
+            .kind(CommandType::Message)
+            .name_localized("zh-CN", zh.discord_context_menu),
+    ]
+}
+
+/// The first attachment that says it is an image.
+fn first_image(attachments: &[Attachment]) -> Option<&Attachment> {
+    attachments.iter().find(|a| looks_like_image(a))
+}
+
+/// Whether an attachment claims to be an image we read, by content type or file name; the bytes
+/// are checked again when decoded.
+fn looks_like_image(a: &Attachment) -> bool {
+    match &a.content_type {
+        Some(t) => matches!(
+            t.split(';').next().unwrap_or("").trim(),
+            "image/png" | "image/jpeg" | "image/webp" | "image/gif"
+        ),
+        None => {
+            let name = a.filename.to_ascii_lowercase();
+            [".png", ".jpg", ".jpeg", ".webp", ".gif"]
+                .iter()
+                .any(|e| name.ends_with(e))
+        }
+    }
+}
+
+/// Removes mentions of the bot (`<@ID>`, `<@!ID>`) from a message.
+fn strip_mention(text: &str, me: UserId) -> String {
+    text.replace(&format!("<@{}>", me.get()), " ")
+        .replace(&format!("<@!{}>", me.get()), " ")
+        .trim()
+        .to_string()
+}
+
+/// Escapes Discord markdown so catalog and user text shows as written.
+pub fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']' | '(' | ')' | '<' | '@'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_FIELD_CHARS {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(MAX_FIELD_CHARS - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// A small text bar chart of the strongest emotions: `悲伤 sad      ███████░░░  73%`.
+pub fn mood_bars(rec: &Recommendation) -> String {
+    let top = rec
+        .emotion
+        .top(render::MOOD_TOP, render::MOOD_MIN_SHARE);
+    let labels: Vec<String> = top
+        .iter()
+        .map(|(c, _)| format!("{} {}", c.zh(), c.en()))
+        .collect();
+    let width = labels.iter().map(|l| display_width(l)).max().unwrap_or(0);
+    let mut out = String::new();
+    for ((_, w), label) in top.iter().zip(&labels) {
+        let filled = (w * 10.0).round().clamp(0.0, 10.0) as usize;
+        out.push_str(label);
+        out.push_str(&" ".repeat(width - display_width(label) + 1));
+        out.push_str(&"█".repeat(filled));
+        out.push_str(&"░".repeat(10 - filled));
+        out.push_str(&format!(" {:>3.0}%\n", w * 100.0));
+    }
+    out
+}
+
+/// Columns a string takes in a monospace font (CJK characters take two).
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum()
+}
+
+/// The reply embed: the mood as a bar chart, then numbered linked songs.
+pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
+    let m = lang.messages();
+    let mut description = format!("```\n{}```\n", mood_bars(rec));
+    for (i, t) in rec.tracks.iter().enumerate() {
+        description.push_str(&format!(
+            "{}. [{}]({}) — {}\n",
+            rec.offset + i + 1,
+            escape_markdown(&clip(&t.info.name)),
+            t.url,
+            escape_markdown(&clip(&render::artists(&t.info)))
+        ));
+    }
+    CreateEmbed::new()
+        .title(format!("{} {}", m.mood_prefix, render::mood_words(&rec.emotion)))
+        .description(description)
+        .colour(0x1db954)
+}
+
+/// "More like this" (when there is a next page) and "Different vibe".
+fn buttons(rec: &Recommendation, k: usize, lang: Lang) -> Vec<CreateActionRow> {
+    let m = lang.messages();
+    let mut row = Vec::new();
+    if rec.has_more {
+        row.push(
+            CreateButton::new(encode_more(&rec.emotion, rec.offset + k))
+                .label(m.more_button)
+                .style(ButtonStyle::Primary),
+        );
+    }
+    row.push(
+        CreateButton::new(DIFFERENT)
+            .label(m.discord_different_button)
+            .style(ButtonStyle::Secondary),
+    );
+    vec![CreateActionRow::Buttons(row)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use moodtune_core::{Category, EmotionScores, RecommendedTrack, TrackInfo};
+
+    #[test]
+    fn markdown_is_escaped() {
+        let table = [
+            ("plain 文字", "plain 文字"),
+            ("**bold** _it_", "\\*\\*bold\\*\\* \\_it\\_"),
+            ("[x](http://e)", "\\[x\\]\\(http://e\\)"),
+            ("@everyone <@1>", "\\@everyone \\<\\@1>"),
+            ("a-b `c`", "a\\-b \\`c\\`"),
+        ];
+        for (raw, want) in table {
+            assert_eq!(escape_markdown(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn mentions_are_stripped() {
+        let me = UserId::new(42);
+        assert_eq!(strip_mention("<@42> 有点难过", me), "有点难过");
+        assert_eq!(strip_mention("好开心 <@!42>", me), "好开心");
+        assert_eq!(strip_mention("<@43> hi", me), "<@43> hi");
+    }
+
+    #[test]
+    fn bars_chart_the_top_emotions() {
+        let mut s = EmotionScores::default();
+        s.add(Category::NB, 3.0);
+        s.add(Category::PF, 2.0);
+        let info = TrackInfo {
+            id: 1,
+            name: "a*b".into(),
+            artists: vec!["c_d".into()],
+            popularity: 1,
+        };
+        let rec = Recommendation {
+            emotion: s.finish().unwrap(),
+            tracks: vec![RecommendedTrack {
+                url: info.url(),
+                info,
+                distance: 0.0,
+            }],
+            offset: 0,
+            has_more: false,
+        };
+        let bars = mood_bars(&rec);
+        let lines: Vec<&str> = bars.lines().collect();
+        assert_eq!(lines.len(), 2, "{bars}");
+        assert!(lines[0].starts_with("悲伤 sad") && lines[0].ends_with("73%"), "{bars}");
+        assert_eq!(lines[0].matches('█').count(), 7, "{bars}");
+        assert_eq!(lines[1].matches('█').count(), 3, "{bars}");
+        // Bars line up although the labels differ in length.
+        assert_eq!(
+            display_width(lines[0].split('█').next().unwrap()),
+            display_width(lines[1].split('█').next().unwrap())
+        );
+    }
+}
