@@ -336,3 +336,68 @@ fn the_binary_serves_telegram_and_stops_on_sigterm() {
         "the token leaked into the logs:\n{logs}"
     );
 }
+
+/// Telegram and Discord in one process: both answer, one SIGTERM stops both, and neither token
+/// shows in the logs.
+#[test]
+fn the_binary_serves_telegram_and_discord_together() {
+    use moodtune_tests::fake_discord::{message, user, FakeDiscord};
+    use moodtune_tests::fake_telegram::{text_update, FakeTelegram};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let wait = std::time::Duration::from_secs(60);
+    let tg_token = "4343:telegram-secret-token";
+    let dc_token = "discord-secret-token.abc";
+    let tg = rt.block_on(FakeTelegram::start(tg_token));
+    let dc = rt.block_on(FakeDiscord::start());
+    let run = Run::new();
+    let mut child = run
+        .cmd()
+        .env("TELOXIDE_TOKEN", tg_token)
+        .env("TELEGRAM_API_URL", &tg.url)
+        .env("DISCORD_TOKEN", dc_token)
+        .env("DISCORD_PROXY_URL", &dc.url)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tg.push(text_update(tg.message_id(), 42, 42, "下雨天一个人，有点难过"));
+    rt.block_on(tg.wait_for("sendMessage", 1, wait));
+    rt.block_on(dc.wait_for("command registration", 1, wait, |c| c.path.ends_with("/commands")));
+    let m = dc.id();
+    dc.dispatch(
+        "MESSAGE_CREATE",
+        message(m, 7001, None, user(42, "ann"), "今天好开心", vec![], vec![]),
+    );
+    let sent = rt.block_on(dc.wait_for("discord reply", 1, wait, |c| {
+        c.method == "POST" && c.path == "/api/v10/channels/7001/messages"
+    }));
+    assert_eq!(sent[0].body["message_reference"]["message_id"], m.to_string());
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(exit.success(), "{exit:?}\n{logs}");
+    assert!(logs.contains("telegram bot stopped") && logs.contains("discord bot stopped"), "{logs}");
+    assert!(
+        !logs.contains("secret-token"),
+        "a token leaked into the logs:\n{logs}"
+    );
+}

@@ -149,6 +149,15 @@ async fn messages_in_dms_and_guilds() {
     assert!(content.contains("doesn't look like a photo"), "{content}");
     assert!(sent[2].body["embeds"].as_array().map_or(true, |e| e.is_empty()));
 
+    // An attachment over the size limit: refused from its declared size, before any download.
+    let m4 = f.id();
+    let mut att = f.attachment("huge.jpg", Some("image/jpeg"), b"not really".to_vec());
+    att["size"] = json!(50 * 1024 * 1024);
+    f.dispatch("MESSAGE_CREATE", message(m4, dm, None, ann.clone(), "", vec![], vec![att]));
+    let sent = f.wait_for("oversized reply", 4, WAIT, posted_to(dm)).await;
+    let content = sent[3].body["content"].as_str().unwrap();
+    assert!(content.contains("too big"), "{content}");
+
     // Guild: chatter is ignored; a mention is answered (and the mention is not read as mood).
     let ch = 8001;
     let chatter = f.id();

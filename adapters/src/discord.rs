@@ -152,10 +152,14 @@ pub async fn run(
         tracing::info!("discord: shutting down shards");
         shards.shutdown_all().await;
     });
-    client
-        .start()
+    // Autosharding asks Discord (GET /gateway/bot) how many shards the bot needs; one process
+    // runs them all through serenity's shard manager.
+    let result = client
+        .start_autosharded()
         .await
-        .map_err(|e| DiscordError::Client(e.to_string()))
+        .map_err(|e| DiscordError::Client(e.to_string()));
+    tracing::info!("discord bot stopped");
+    result
 }
 
 #[serenity::async_trait]
@@ -568,7 +572,7 @@ mod tests {
             ("plain 文字", "plain 文字"),
             ("**bold** _it_", "\\*\\*bold\\*\\* \\_it\\_"),
             ("[x](http://e)", "\\[x\\]\\(http://e\\)"),
-            ("@everyone <@1>", "\\@everyone \\<\\@1>"),
+            ("@everyone <@1>", "\\@everyone \\<\\@1\\>"),
             ("a-b `c`", "a\\-b \\`c\\`"),
         ];
         for (raw, want) in table {
