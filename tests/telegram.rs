@@ -325,6 +325,34 @@ async fn telegram_429_is_retried_and_inline_queries_answered() {
     assert_eq!(reply_to(&sent[2]), m1);
     assert_eq!(links(sent[2]["text"].as_str().unwrap()), 10);
 
+    // A 5xx passed on as JSON (Bad Gateway) is retried with backoff too.
+    f.fail_next(
+        "sendMessage",
+        json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
+    );
+    let m2 = f.message_id();
+    f.push(text_update(m2, 42, 42, "好开心"));
+    let sent = f.wait_for("sendMessage", 5, WAIT).await;
+    assert_eq!(reply_to(&sent[4]), m2);
+    assert_eq!(links(sent[4]["text"].as_str().unwrap()), 10);
+
+    // The command menu was registered from the same command list /help prints.
+    let menus = f.wait_for("setMyCommands", 2, WAIT).await;
+    let names: Vec<&str> = menus[0]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mood", "lang", "help", "start"]);
+    assert_eq!(menus[1]["language_code"], "zh");
+    f.push(text_update(f.message_id(), 42, 42, "/help"));
+    let sent = f.wait_for("sendMessage", 6, WAIT).await;
+    let help = sent[5]["text"].as_str().unwrap();
+    for n in names {
+        assert!(help.contains(&format!("/{n}")), "{help}");
+    }
+
     // Inline mode: `@bot 失恋了` offers a shareable list.
     f.push(
         json!({"inline_query": {"id": "iq1", "query": "失恋了", "offset": "",
@@ -389,4 +417,29 @@ async fn webhook_mode_receives_updates_by_post() {
     assert_eq!(reply_to(&sent[0]), m);
     assert!(sent[0]["text"].as_str().unwrap().contains("快乐 happy"));
     bot.shutdown().await;
+}
+
+/// An update already taken when shutdown is asked is still answered before the bot stops.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_the_update_in_hand() {
+    let bot = start(50).await;
+    let f = bot.fake.clone();
+    let justin =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/images/justin.jpg")).unwrap();
+    f.add_file("justin", justin.clone());
+    let m = f.message_id();
+    f.push(photo_update(m, 42, 42, "justin", justin.len()));
+    // The photo is being worked on (downloaded, then hundreds of ms of inference) ...
+    f.wait_for("getFile", 1, WAIT).await;
+    // ... when the stop arrives.
+    bot.shutdown().await;
+    let sent: Vec<Value> = f
+        .calls()
+        .into_iter()
+        .filter(|(m, _)| m == "sendmessage")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(sent.len(), 1, "the photo in hand was answered before stopping");
+    assert_eq!(reply_to(&sent[0]), m);
+    assert_eq!(links(sent[0]["text"].as_str().unwrap()), 10);
 }

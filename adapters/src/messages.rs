@@ -69,8 +69,18 @@ pub struct Messages {
     pub storage: &'static str,
     /// Telegram /start: two lines.
     pub start: &'static str,
-    /// Chat commands (descriptions shown by /help on chat platforms).
-    pub chat_help: &'static str,
+    /// First line of /help on chat platforms; the command list is generated below it.
+    pub help_intro: &'static str,
+    /// Description of /start.
+    pub cmd_start: &'static str,
+    /// Description of /help.
+    pub cmd_help: &'static str,
+    /// Description of /mood.
+    pub cmd_mood: &'static str,
+    /// Description of /lang.
+    pub cmd_lang: &'static str,
+    /// Argument placeholder of /mood.
+    pub arg_text: &'static str,
     /// The photo models could not run.
     pub photo_unavailable: &'static str,
     /// Too many requests; `{secs}` is replaced.
@@ -151,7 +161,12 @@ static EN: Messages = Messages {
     empty_catalog: "I have no songs to recommend yet. Please try again later.",
     storage: "Sorry, my music library is unavailable right now. Please try again in a minute.",
     start: "Hi! Tell me how you feel and I'll answer with songs that fit your mood.\nIn groups, use /mood TEXT or mention me.",
-    chat_help: "Send me how you feel, in a few words.\n/mood TEXT - songs for the mood of TEXT (also as a reply to a message)\n/lang zh|en - reply language\n/help - this list",
+    help_intro: "Send me how you feel in a few words, or a selfie.",
+    cmd_start: "what I do",
+    cmd_help: "this list",
+    cmd_mood: "songs for the mood of TEXT (also as a reply to a message or photo)",
+    cmd_lang: "reply language",
+    arg_text: "TEXT",
     photo_unavailable: "I can't read moods from photos right now. Tell me in words?",
     rate_limited: "You're going fast! Give me {secs} seconds and ask again.",
     lang_set: "OK, I'll answer in English.",
@@ -189,7 +204,12 @@ static ZH: Messages = Messages {
     empty_catalog: "曲库里还没有歌，请稍后再试。",
     storage: "抱歉，曲库暂时无法访问，请过一会儿再试。",
     start: "你好！告诉我你现在的心情，我用适合的歌回答你。\n在群里请用 /mood 文字，或者 @我。",
-    chat_help: "用几个字告诉我你的心情。\n/mood 文字 - 按这段文字的心情推荐（也可以回复某条消息）\n/lang zh|en - 回复语言\n/help - 查看帮助",
+    help_intro: "用几个字告诉我你的心情，或者发一张自拍。",
+    cmd_start: "我能做什么",
+    cmd_help: "查看帮助",
+    cmd_mood: "按这段文字的心情推荐（也可以回复某条消息或照片）",
+    cmd_lang: "回复语言",
+    arg_text: "文字",
     photo_unavailable: "现在暂时读不了照片里的心情，用文字告诉我好吗？",
     rate_limited: "太快啦！请过 {secs} 秒再试。",
     lang_set: "好的，我会用中文回复。",

@@ -151,6 +151,7 @@ pub async fn run(
         k: opts.k.clamp(1, 20),
         max_photo_bytes: opts.max_photo_bytes,
     });
+    register_commands(&bot).await;
     let handler = dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_callback_query().endpoint(on_callback))
@@ -240,6 +241,11 @@ where
                 );
                 tokio::time::sleep(wait.duration().min(Duration::from_secs(30))).await;
             }
+            Err(E::Api(teloxide::ApiError::Unknown(ref desc))) if attempt < 3 && transient(desc) => {
+                tracing::warn!(adapter = "telegram", attempt, error = %desc, "Bot API server error; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
             Err(E::Network(_) | E::InvalidJson { .. } | E::Io(_)) if attempt < 3 => {
                 tracing::warn!(
                     adapter = "telegram",
@@ -253,6 +259,15 @@ where
         }
         attempt += 1;
     }
+}
+
+/// Whether a Bot API error description is a server-side hiccup (a 5xx passed on as JSON by
+/// Telegram or a self-hosted Bot API server) worth retrying.
+fn transient(desc: &str) -> bool {
+    let d = desc.to_ascii_lowercase();
+    ["internal server error", "bad gateway", "service unavailable", "gateway timeout", "timed out"]
+        .iter()
+        .any(|t| d.contains(t))
 }
 
 /// Logs handler errors without ever printing the token.
@@ -286,6 +301,90 @@ pub fn redact(s: &str, token: &str) -> String {
     out
 }
 
+/// The bot's commands: the one list behind parsing, `/help` and the command menu (setMyCommands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Greets and explains.
+    Start,
+    /// Lists the commands.
+    Help,
+    /// Songs for the mood of a text (or of the message it replies to).
+    Mood,
+    /// Switches the reply language.
+    Lang,
+}
+
+impl Command {
+    /// Every command, in the order /help lists them.
+    pub const ALL: [Command; 4] = [Command::Mood, Command::Lang, Command::Help, Command::Start];
+
+    /// The command as typed, without the slash.
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Start => "start",
+            Command::Help => "help",
+            Command::Mood => "mood",
+            Command::Lang => "lang",
+        }
+    }
+
+    /// What follows the command, for /help.
+    fn args(self, lang: Lang) -> &'static str {
+        match self {
+            Command::Mood => lang.messages().arg_text,
+            Command::Lang => "zh|en",
+            _ => "",
+        }
+    }
+
+    /// One-line description in `lang`.
+    pub fn description(self, lang: Lang) -> &'static str {
+        let m = lang.messages();
+        match self {
+            Command::Start => m.cmd_start,
+            Command::Help => m.cmd_help,
+            Command::Mood => m.cmd_mood,
+            Command::Lang => m.cmd_lang,
+        }
+    }
+
+    /// Reads a command name (case-insensitive).
+    pub fn parse(name: &str) -> Option<Command> {
+        Command::ALL
+            .into_iter()
+            .find(|c| c.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// The /help text, generated from [`Command::ALL`].
+pub fn help_text(lang: Lang) -> String {
+    let mut out = format!("{}\n", lang.messages().help_intro);
+    for c in Command::ALL {
+        let args = c.args(lang);
+        let sep = if args.is_empty() { "" } else { " " };
+        out.push_str(&format!("/{}{sep}{args} - {}\n", c.name(), c.description(lang)));
+    }
+    out
+}
+
+/// Registers the command menu (English, and Chinese for Chinese-speaking users). Not fatal.
+async fn register_commands(bot: &Bot) {
+    use teloxide::types::BotCommand;
+    for (lang, code) in [(Lang::En, None), (Lang::Zh, Some("zh"))] {
+        let commands: Vec<BotCommand> = Command::ALL
+            .iter()
+            .map(|c| BotCommand::new(c.name(), c.description(lang)))
+            .collect();
+        let mut req = bot.set_my_commands(commands);
+        if let Some(code) = code {
+            req = req.language_code(code);
+        }
+        if let Err(e) = send(req).await {
+            tracing::warn!(adapter = "telegram", error = %e, "cannot register the command menu");
+        }
+    }
+}
+
 /// What a message asks the bot to do.
 #[derive(Debug, PartialEq)]
 enum Ask<'a> {
@@ -307,13 +406,13 @@ fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask<'a> {
         if !target.is_empty() && !target.eq_ignore_ascii_case(bot_name) {
             return Ask::Ignore;
         }
-        return match cmd.to_ascii_lowercase().as_str() {
-            "start" => Ask::Start,
-            "help" => Ask::Help,
-            "lang" => Ask::Lang(arg.trim()),
-            "mood" => Ask::Mood(arg.trim()),
-            _ if private || !target.is_empty() => Ask::UnknownCommand,
-            _ => Ask::Ignore,
+        return match Command::parse(cmd) {
+            Some(Command::Start) => Ask::Start,
+            Some(Command::Help) => Ask::Help,
+            Some(Command::Lang) => Ask::Lang(arg.trim()),
+            Some(Command::Mood) => Ask::Mood(arg.trim()),
+            None if private || !target.is_empty() => Ask::UnknownCommand,
+            None => Ask::Ignore,
         };
     }
     if private {
@@ -376,7 +475,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
     match ask {
         Ask::Ignore => Ok(()),
         Ask::Start => reply(escape(m.start), None).await.map(drop),
-        Ask::Help => reply(escape(m.chat_help), None).await.map(drop),
+        Ask::Help => reply(escape(&help_text(lang)), None).await.map(drop),
         Ask::UnknownCommand => reply(escape(m.unknown_command), None).await.map(drop),
         Ask::Lang(arg) => {
             let Some(new) = Lang::parse(arg) else {
@@ -686,6 +785,20 @@ mod tests {
             escape("<b>R&B</b> \"x\""),
             "&lt;b&gt;R&amp;B&lt;/b&gt; &quot;x&quot;"
         );
+    }
+
+    #[test]
+    fn help_lists_every_command_in_both_languages() {
+        for lang in [Lang::En, Lang::Zh] {
+            let help = help_text(lang);
+            for c in Command::ALL {
+                assert!(help.contains(&format!("/{} ", c.name())), "{lang:?} {help}");
+                assert_eq!(Command::parse(&c.name().to_uppercase()), Some(c));
+            }
+        }
+        assert!(help_text(Lang::En).contains("/mood TEXT - songs"));
+        assert!(transient("Bad Gateway") && transient("Internal Server Error: restart"));
+        assert!(!transient("Bad Request: chat not found"));
     }
 
     #[test]
