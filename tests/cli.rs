@@ -401,3 +401,88 @@ fn the_binary_serves_telegram_and_discord_together() {
         "a token leaked into the logs:\n{logs}"
     );
 }
+
+/// Two `moodtune serve` processes on one PostgreSQL database both serve, and a catalog change made
+/// by a third process (an import) reaches both indexes without a restart.
+#[test]
+fn a_fleet_on_postgres_follows_catalog_changes() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(db) = rt.block_on(moodtune_tests::TestDb::postgres("fleet")) else {
+        return; // MOODTUNE_TEST_SKIP_PG=1
+    };
+    let run = Run::new();
+    let port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let mut servers = Vec::new();
+    for p in [port(), port()] {
+        let child = run
+            .cmd()
+            .env("DATABASE_URL", &db.url)
+            .env("MOODTUNE_RELOAD_EVERY", "200ms")
+            .args(["serve", "--http", &format!("127.0.0.1:{p}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        servers.push((p, child));
+    }
+    let tracks = |p: u16| -> Option<u64> {
+        rt.block_on(async {
+            let text = reqwest::get(format!("http://127.0.0.1:{p}/metrics"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.lines()
+                .find_map(|l| l.strip_prefix("moodtune_index_tracks "))
+                .and_then(|n| n.trim().parse().ok())
+        })
+    };
+    let wait_for = |p: u16, want: &dyn Fn(u64) -> bool| -> u64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            if let Some(n) = tracks(p).filter(|n| want(*n)) {
+                return n;
+            }
+            assert!(std::time::Instant::now() < deadline, "server on port {p} never got there");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let before: Vec<u64> = servers.iter().map(|(p, _)| wait_for(*p, &|n| n > 0)).collect();
+    assert_eq!(before[0], before[1], "both serve the same catalog");
+
+    // A third process imports a new playlist of three new songs.
+    let dump = run.dir.path().join("new.tsv");
+    std::fs::write(
+        &dump,
+        "9900000001\t下雨天听的伤心歌\t500\t9900000101::眼泪的雨::新歌手::50\t9900000102::心碎的夜晚::新歌手::40\t9900000103::一个人的难过::新歌手|另一位::30\n",
+    )
+    .unwrap();
+    let out = run
+        .cmd()
+        .env("DATABASE_URL", &db.url)
+        .args(["import", "playlists", dump.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let want = before[0] + 3;
+    for (p, _) in &servers {
+        assert_eq!(wait_for(*p, &|n| n == want), want);
+    }
+    for (_, mut child) in servers {
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = child.wait();
+    }
+}

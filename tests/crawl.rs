@@ -136,7 +136,10 @@ async fn faults_are_retried_or_reported_and_resumed() {
     let db = TestDb::sqlite();
     let fake = FakeNetease::start(CatalogShape::default()).await;
     let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5)).await.unwrap();
-    let cfg = config(&fake);
+    let cfg = CrawlConfig {
+        timeout: Duration::from_millis(500),
+        ..config(&fake)
+    };
     let pid = fake.playlist_ids("伤感")[1];
     let tracks = fake.playlist_tracks(pid);
     let (t1, t2, t3) = (tracks[3], tracks[4], tracks[5]);
@@ -144,6 +147,9 @@ async fn faults_are_retried_or_reported_and_resumed() {
     fake.fail_next(&format!("/playlist/track/all?id={pid}&offset=100"), Fault::Status(502));
     fake.fail_next(&format!("/playlist/track/all?id={pid}&offset=100"), Fault::Status(502));
     fake.fail_next(&format!("/comment/hot?id={t1}"), Fault::ApiCode(405));
+    // A request that hangs past the client's timeout is retried.
+    let t4 = tracks[6];
+    fake.fail_next(&format!("/lyric?id={t4}"), Fault::Stall(Duration::from_secs(3)));
     // A body that is not JSON: a clear failure for that lyric only, fetched again by the next run.
     fake.fail_next(&format!("/lyric?id={t2}"), Fault::NotJson);
     // A 404 is not retried.
@@ -151,7 +157,7 @@ async fn faults_are_retried_or_reported_and_resumed() {
 
     let s = run(&catalog, &cfg).await;
     assert_eq!(s.playlists_stored, 6, "{s:?}");
-    assert_eq!(s.retries, 3, "{s:?}");
+    assert_eq!(s.retries, 4, "{s:?}");
     assert_eq!(s.failures, 2, "{s:?}");
     let all = expected_tracks(&fake, &["伤感", "快乐"]);
     assert_eq!(s.tracks, all.len());
@@ -287,4 +293,23 @@ async fn a_crawl_killed_halfway_resumes_to_the_same_rows() {
         resumed + stored / 3 <= clean_requests,
         "resumed crawl repeated work: {resumed} requests vs {clean_requests} for a clean crawl"
     );
+}
+
+/// A running engine picks up what a crawl (here through another catalog handle, as another
+/// process would) stored and labelled, without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_engine_follows_the_crawl() {
+    let db = TestDb::sqlite();
+    let engine = db.engine().await;
+    let before = engine.index_info().tracks;
+    assert!(!engine.reload_if_changed().await.unwrap(), "nothing changed yet");
+    let fake = FakeNetease::start(CatalogShape::default()).await;
+    let other = Catalog::open(&db.url, 2, Duration::from_secs(5)).await.unwrap();
+    run(&other, &config(&fake)).await;
+    other.label_tracks(&analyzer(), false).await.unwrap();
+    assert!(engine.reload_if_changed().await.unwrap());
+    let after = engine.index_info().tracks;
+    let crawled = expected_tracks(&fake, &["伤感", "快乐"]).len();
+    assert!(after >= before + crawled * 9 / 10, "{before} -> {after}");
+    assert!(!engine.reload_if_changed().await.unwrap(), "reloaded once per change");
 }

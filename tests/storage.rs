@@ -196,3 +196,33 @@ async fn hnsw_recall_on_the_demo_catalog() {
     );
     assert!(recall >= 0.98, "recall@10 = {recall}");
 }
+
+/// Processes sharing one database take turns at labelling: the lease goes to one at a time, is
+/// renewed by its holder, and is free again once released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_labeller_at_a_time() {
+    use moodtune_core::Catalog;
+    for db in TestDb::both("lease").await {
+        let a = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5)).await.unwrap();
+        let b = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5)).await.unwrap();
+        assert!(a.claim_label_lease().await.unwrap(), "{}", db.backend);
+        assert!(a.claim_label_lease().await.unwrap(), "the holder renews");
+        assert!(!b.claim_label_lease().await.unwrap(), "held by a");
+        let analyzer = moodtune_core::TextAnalyzer::new(
+            moodtune_core::lexicon::Lexicon::embedded().0,
+            moodtune_core::Method::default(),
+        );
+        let s = b.label_tracks(&analyzer, true).await.unwrap();
+        assert!(s.busy && s.tracks == 0, "{s:?}");
+        a.release_label_lease().await.unwrap();
+        assert!(b.claim_label_lease().await.unwrap());
+        b.release_label_lease().await.unwrap();
+        // Two processes migrating the same (already migrated) database at once both succeed.
+        let (x, y) = tokio::join!(
+            Catalog::open(&db.url, 1, std::time::Duration::from_secs(5)),
+            Catalog::open(&db.url, 1, std::time::Duration::from_secs(5))
+        );
+        x.unwrap();
+        y.unwrap();
+    }
+}

@@ -28,6 +28,53 @@ const CHUNK: usize = 1000;
 const LABEL_BATCH: usize = 2000;
 /// Key in `catalog_meta` that counts catalog changes; indexes follow it.
 const VERSION_KEY: &str = "catalog_version";
+/// Key in `catalog_meta` of the labelling lease.
+const LEASE_KEY: &str = "label_lease";
+/// How long a labelling lease lasts unless renewed (it is renewed after every batch).
+const LEASE_SECS: i64 = 120;
+/// Advisory-lock key that serialises migrations of processes sharing one PostgreSQL database.
+const MIGRATION_LOCK: i64 = 0x6d6f_6f64_7475_6e65; // "moodtune"
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// A name for this catalog handle: process id and a clock reading, unique enough for a lease.
+fn lease_owner() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{}-{nanos:09}", std::process::id())
+}
+
+/// Applies migrations on PostgreSQL under an advisory lock, on a connection of its own (a session
+/// lock must be taken and released on the same connection), so processes starting together do
+/// not race to create the same tables.
+async fn migrate_guarded(url: &str, timeout: Duration) -> Result<(), CatalogError> {
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.max_connections(1)
+        .min_connections(1)
+        .connect_timeout(timeout)
+        .sqlx_logging(false);
+    let conn = Database::connect(opts)
+        .await
+        .map_err(|source| CatalogError::Connect {
+            url: redact_url(url),
+            source,
+        })?;
+    conn.execute_unprepared(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+        .await?;
+    let result = Migrator::up(&conn, None).await;
+    let _ = conn
+        .execute_unprepared(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+        .await;
+    let _ = conn.close().await;
+    result.map_err(CatalogError::Migrate)
+}
 
 /// Why a catalog operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +129,8 @@ pub struct LabelSummary {
     pub labelled: usize,
     /// Tracks whose texts carry no emotion (stored as such, not indexed).
     pub no_emotion: usize,
+    /// Another process holds the labelling lease: nothing was done here.
+    pub busy: bool,
 }
 
 /// Catalog counts, for `moodtune catalog stats` and start-up logs.
@@ -189,6 +238,8 @@ const MARK_COMMENTS: &str = "comments";
 #[derive(Debug, Clone)]
 pub struct Catalog {
     db: DatabaseConnection,
+    /// Who this handle is when it claims the labelling lease.
+    owner: String,
 }
 
 impl Catalog {
@@ -219,10 +270,63 @@ impl Catalog {
                 db.execute_unprepared(pragma).await?;
             }
         }
-        Migrator::up(&db, None)
-            .await
-            .map_err(CatalogError::Migrate)?;
-        Ok(Catalog { db })
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            migrate_guarded(url, timeout).await?;
+        } else {
+            Migrator::up(&db, None)
+                .await
+                .map_err(CatalogError::Migrate)?;
+        }
+        Ok(Catalog {
+            db,
+            owner: lease_owner(),
+        })
+    }
+
+    /// Claims (or renews) the labelling lease for `LEASE_SECS`: several processes may share one
+    /// database, and only the holder labels, so the work is not done twice. Returns whether this
+    /// catalog holds it. The lease is a row in `catalog_meta` whose value starts with its expiry
+    /// (zero-padded Unix seconds, so text order is time order), so one conditional UPDATE claims it
+    /// atomically on SQLite and PostgreSQL alike.
+    pub async fn claim_label_lease(&self) -> Result<bool, CatalogError> {
+        let now = unix_now();
+        catalog_meta::Entity::insert(catalog_meta::ActiveModel {
+            key: sea_orm::Set(LEASE_KEY.to_string()),
+            value: sea_orm::Set(format!("{:012}:", 0)),
+        })
+        .on_conflict(
+            OnConflict::column(catalog_meta::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        let mine = format!("{:012}:{}", now + LEASE_SECS, self.owner);
+        let claimed = catalog_meta::Entity::update_many()
+            .col_expr(catalog_meta::Column::Value, sea_orm::sea_query::Expr::value(mine))
+            .filter(catalog_meta::Column::Key.eq(LEASE_KEY))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(catalog_meta::Column::Value.lt(format!("{now:012}:")))
+                    .add(catalog_meta::Column::Value.ends_with(format!(":{}", self.owner))),
+            )
+            .exec(&self.db)
+            .await?;
+        Ok(claimed.rows_affected == 1)
+    }
+
+    /// Gives the labelling lease back (if held), so another process need not wait for it to expire.
+    pub async fn release_label_lease(&self) -> Result<(), CatalogError> {
+        catalog_meta::Entity::update_many()
+            .col_expr(
+                catalog_meta::Column::Value,
+                sea_orm::sea_query::Expr::value(format!("{:012}:", 0)),
+            )
+            .filter(catalog_meta::Column::Key.eq(LEASE_KEY))
+            .filter(catalog_meta::Column::Value.ends_with(format!(":{}", self.owner)))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 
     /// The underlying connection, for tests and tools.
@@ -455,6 +559,22 @@ impl Catalog {
         all: bool,
     ) -> Result<LabelSummary, CatalogError> {
         let mut summary = LabelSummary::default();
+        if !self.claim_label_lease().await? {
+            tracing::info!("another process is labelling this catalog; leaving it the work");
+            summary.busy = true;
+            return Ok(summary);
+        }
+        let result = self.label_claimed(analyzer, all, &mut summary).await;
+        let _ = self.release_label_lease().await;
+        result.map(|()| summary)
+    }
+
+    async fn label_claimed(
+        &self,
+        analyzer: &TextAnalyzer,
+        all: bool,
+        summary: &mut LabelSummary,
+    ) -> Result<(), CatalogError> {
         let current: HashSet<i64> = if all {
             HashSet::new()
         } else {
@@ -582,11 +702,12 @@ impl Catalog {
             }
             txn.commit().await?;
             changed = true;
+            self.claim_label_lease().await?;
         }
         if changed {
             Self::bump_version(&self.db).await?;
         }
-        Ok(summary)
+        Ok(())
     }
 
     /// Every stored emotion vector with its track id, strength and popularity; rows that are not valid vectors (no emotion, or corrupt) are skipped.

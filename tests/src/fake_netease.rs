@@ -60,6 +60,8 @@ pub enum Fault {
     NotJson,
     /// HTTP 200 with NetEase's own error (`code != 200`).
     ApiCode(i64),
+    /// No answer for this long (then the normal answer): a timeout for a patient-less client.
+    Stall(Duration),
 }
 
 struct Inner {
@@ -228,6 +230,10 @@ impl Inner {
                 .position(|(m, _)| matches(m))
                 .map(|i| faults.remove(i).1)
         };
+        if let Some(Fault::Stall(d)) = fault {
+            tokio::time::sleep(d).await;
+            return None;
+        }
         fault.map(|f| match f {
             Fault::Status(s) => (
                 StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY),
@@ -238,6 +244,7 @@ impl Inner {
             Fault::ApiCode(code) => {
                 axum::Json(json!({"code": code, "message": "操作频繁，请稍候再试"})).into_response()
             }
+            Fault::Stall(_) => unreachable!("handled above"),
         })
     }
 }
