@@ -366,9 +366,16 @@ fn the_binary_serves_telegram_and_discord_together() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tg.push(text_update(tg.message_id(), 42, 42, "下雨天一个人，有点难过"));
+    tg.push(text_update(
+        tg.message_id(),
+        42,
+        42,
+        "下雨天一个人，有点难过",
+    ));
     rt.block_on(tg.wait_for("sendMessage", 1, wait));
-    rt.block_on(dc.wait_for("command registration", 1, wait, |c| c.path.ends_with("/commands")));
+    rt.block_on(dc.wait_for("command registration", 1, wait, |c| {
+        c.path.ends_with("/commands")
+    }));
     let m = dc.id();
     dc.dispatch(
         "MESSAGE_CREATE",
@@ -377,7 +384,10 @@ fn the_binary_serves_telegram_and_discord_together() {
     let sent = rt.block_on(dc.wait_for("discord reply", 1, wait, |c| {
         c.method == "POST" && c.path == "/api/v10/channels/7001/messages"
     }));
-    assert_eq!(sent[0].body["message_reference"]["message_id"], m.to_string());
+    assert_eq!(
+        sent[0].body["message_reference"]["message_id"],
+        m.to_string()
+    );
 
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -389,13 +399,19 @@ fn the_binary_serves_telegram_and_discord_together() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(std::time::Instant::now() < deadline, "did not stop on SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not stop on SIGTERM"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     let out = child.wait_with_output().unwrap();
     let logs = String::from_utf8_lossy(&out.stderr);
     assert!(exit.success(), "{exit:?}\n{logs}");
-    assert!(logs.contains("telegram bot stopped") && logs.contains("discord bot stopped"), "{logs}");
+    assert!(
+        logs.contains("telegram bot stopped") && logs.contains("discord bot stopped"),
+        "{logs}"
+    );
     assert!(
         !logs.contains("secret-token"),
         "a token leaked into the logs:\n{logs}"
@@ -455,11 +471,17 @@ fn a_fleet_on_postgres_follows_catalog_changes() {
             if let Some(n) = tracks(p).filter(|n| want(*n)) {
                 return n;
             }
-            assert!(std::time::Instant::now() < deadline, "server on port {p} never got there");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "server on port {p} never got there"
+            );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     };
-    let before: Vec<u64> = servers.iter().map(|(p, _)| wait_for(*p, &|n| n > 0)).collect();
+    let before: Vec<u64> = servers
+        .iter()
+        .map(|(p, _)| wait_for(*p, &|n| n > 0))
+        .collect();
     assert_eq!(before[0], before[1], "both serve the same catalog");
 
     // A third process imports a new playlist of three new songs.
@@ -475,14 +497,92 @@ fn a_fleet_on_postgres_follows_catalog_changes() {
         .args(["import", "playlists", dump.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let want = before[0] + 3;
     for (p, _) in &servers {
         assert_eq!(wait_for(*p, &|n| n == want), want);
     }
     for (_, mut child) in servers {
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let _ = child.wait();
+    }
+}
+
+/// `moodtune.toml` (or `--config`) fills settings, the environment overrides it, secrets need a
+/// private file, and `--log-format json` writes one JSON object per log line.
+#[test]
+fn config_file_environment_and_json_logs() {
+    use std::os::unix::fs::PermissionsExt;
+    let run = Run::new();
+    let dir = run.dir.path();
+    let from_file = dir.join("fromfile.db");
+    std::fs::write(
+        dir.join("moodtune.toml"),
+        format!("database_url = \"sqlite://{}?mode=rwc\"\nno_demo = true\n", from_file.display()),
+    )
+    .unwrap();
+    // The file's database is used when DATABASE_URL is not set ...
+    let out = run
+        .cmd()
+        .env_remove("DATABASE_URL")
+        .args(["catalog", "stats", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(from_file.exists());
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(stats["tracks"], 0, "no_demo = true from the file");
+    // ... and the environment wins when it is.
+    let other = dir.join("other.toml");
+    std::fs::write(&other, "database_url = \"sqlite:///nonexistent/dir/x.db?mode=rwc\"\n").unwrap();
+    let out = run
+        .cmd()
+        .args(["--config", other.to_str().unwrap(), "catalog", "stats"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A token in a file others can read is refused, with the fix in the message.
+    let secret = dir.join("secret.toml");
+    std::fs::write(&secret, "telegram_token = \"1:abcdefghijkl\"\n").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run
+        .cmd()
+        .args(["--config", secret.to_str().unwrap(), "catalog", "stats"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("chmod 600"), "{err}");
+    assert!(!err.contains("abcdefghijkl"), "{err}");
+    // An unknown key is named.
+    std::fs::write(&secret, "databse_url = \"x\"\n").unwrap();
+    let out = run
+        .cmd()
+        .args(["--config", secret.to_str().unwrap(), "catalog", "stats"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key `databse_url`"));
+
+    // JSON logs.
+    let out = run
+        .cmd()
+        .env("RUST_LOG", "info")
+        .args(["--log-format", "json", "recommend", "有点难过"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
+        assert!(v["level"].is_string() && v["fields"].is_object(), "{l}");
     }
 }

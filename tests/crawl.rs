@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use moodtune_core::catalog::{Catalog, CatalogStats};
 use moodtune_core::crawl::{crawl, CrawlConfig, CrawlSummary};
-use moodtune_core::text::{Method, TextAnalyzer};
 use moodtune_core::lexicon::Lexicon;
+use moodtune_core::text::{Method, TextAnalyzer};
 use moodtune_models::{lyric, track_emotion};
 use moodtune_tests::fake_netease::{CatalogShape, FakeNetease, Fault, MAX_TRACK_PAGE};
 use moodtune_tests::TestDb;
-use sea_orm::{EntityTrait, QueryFilter, ColumnTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn config(fake: &FakeNetease) -> CrawlConfig {
     CrawlConfig {
@@ -59,7 +59,9 @@ fn expected_tracks(fake: &FakeNetease, categories: &[&str]) -> HashSet<i64> {
 async fn crawl_pages_stores_everything_once_and_labels() {
     for db in TestDb::both("crawl").await {
         let fake = FakeNetease::start(CatalogShape::default()).await;
-        let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5)).await.unwrap();
+        let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5))
+            .await
+            .unwrap();
         let cfg = config(&fake);
         let s = run(&catalog, &cfg).await;
         let tracks = expected_tracks(&fake, &["伤感", "快乐"]);
@@ -75,7 +77,9 @@ async fn crawl_pages_stores_everything_once_and_labels() {
         assert_eq!(s.no_lyrics, instrumental);
         assert_eq!(s.comments, tracks.len() * 3);
         // 150 tracks per playlist, pages capped at 100 by the server: two pages each.
-        let pages = CatalogShape::default().tracks_per_playlist.div_ceil(MAX_TRACK_PAGE) as u64;
+        let pages = CatalogShape::default()
+            .tracks_per_playlist
+            .div_ceil(MAX_TRACK_PAGE) as u64;
         assert_eq!(fake.requests_to("/playlist/track/all"), 6 * pages);
         assert_eq!(fake.requests_to("/lyric"), tracks.len() as u64);
 
@@ -87,12 +91,18 @@ async fn crawl_pages_stores_everything_once_and_labels() {
         assert_eq!(stats.artists, 97.min(tracks.len()) as u64);
 
         // Lyrics are plain text: no time tags, no credit lines; instrumentals are flagged.
-        let lyrics = lyric::Entity::find().all(catalog.connection()).await.unwrap();
+        let lyrics = lyric::Entity::find()
+            .all(catalog.connection())
+            .await
+            .unwrap();
         for l in &lyrics {
-            assert!(!l.content.contains("[00:") && !l.content.contains("作词"), "{l:?}");
+            assert!(
+                !l.content.contains("[00:") && !l.content.contains("作词"),
+                "{l:?}"
+            );
             assert_eq!(l.instrumental, FakeNetease::is_instrumental(l.track_id));
-            let expect_text =
-                !FakeNetease::is_instrumental(l.track_id) && !FakeNetease::is_uncollected(l.track_id);
+            let expect_text = !FakeNetease::is_instrumental(l.track_id)
+                && !FakeNetease::is_uncollected(l.track_id);
             assert_eq!(!l.content.is_empty(), expect_text, "{l:?}");
         }
 
@@ -111,15 +121,26 @@ async fn crawl_pages_stores_everything_once_and_labels() {
             .await
             .unwrap();
         let negative = rows.iter().filter(|r| r.dominant.starts_with('N')).count();
-        assert!(negative * 10 >= rows.len() * 8, "{negative} of {} sad tracks read negative", rows.len());
+        assert!(
+            negative * 10 >= rows.len() * 8,
+            "{negative} of {} sad tracks read negative",
+            rows.len()
+        );
 
         // A second crawl finds everything stored: it lists, and fetches nothing else.
         let before = fake.requests();
         let again = run(&catalog, &cfg).await;
         assert_eq!(again.playlists_stored, 0);
         assert_eq!(again.playlists_skipped, 6);
-        assert_eq!(fake.requests() - before, 2, "only the two listings: {again:?}");
-        assert_eq!(catalog.stats().await.unwrap(), stats_with_labels(stats, &catalog).await);
+        assert_eq!(
+            fake.requests() - before,
+            2,
+            "only the two listings: {again:?}"
+        );
+        assert_eq!(
+            catalog.stats().await.unwrap(),
+            stats_with_labels(stats, &catalog).await
+        );
         // Nothing changed, so nothing needs relabelling.
         let relabel = catalog.label_tracks(&analyzer(), false).await.unwrap();
         assert_eq!(relabel.tracks, 0);
@@ -135,7 +156,9 @@ async fn stats_with_labels(mut s: CatalogStats, catalog: &Catalog) -> CatalogSta
 async fn faults_are_retried_or_reported_and_resumed() {
     let db = TestDb::sqlite();
     let fake = FakeNetease::start(CatalogShape::default()).await;
-    let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5)).await.unwrap();
+    let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5))
+        .await
+        .unwrap();
     let cfg = CrawlConfig {
         timeout: Duration::from_millis(500),
         ..config(&fake)
@@ -144,12 +167,21 @@ async fn faults_are_retried_or_reported_and_resumed() {
     let tracks = fake.playlist_tracks(pid);
     let (t1, t2, t3) = (tracks[3], tracks[4], tracks[5]);
     // A 502 (twice) then success, NetEase's "too frequent" then success: retried, not failures.
-    fake.fail_next(&format!("/playlist/track/all?id={pid}&offset=100"), Fault::Status(502));
-    fake.fail_next(&format!("/playlist/track/all?id={pid}&offset=100"), Fault::Status(502));
+    fake.fail_next(
+        &format!("/playlist/track/all?id={pid}&offset=100"),
+        Fault::Status(502),
+    );
+    fake.fail_next(
+        &format!("/playlist/track/all?id={pid}&offset=100"),
+        Fault::Status(502),
+    );
     fake.fail_next(&format!("/comment/hot?id={t1}"), Fault::ApiCode(405));
     // A request that hangs past the client's timeout is retried.
     let t4 = tracks[6];
-    fake.fail_next(&format!("/lyric?id={t4}"), Fault::Stall(Duration::from_secs(3)));
+    fake.fail_next(
+        &format!("/lyric?id={t4}"),
+        Fault::Stall(Duration::from_secs(3)),
+    );
     // A body that is not JSON: a clear failure for that lyric only, fetched again by the next run.
     fake.fail_next(&format!("/lyric?id={t2}"), Fault::NotJson);
     // A 404 is not retried.
@@ -180,7 +212,9 @@ async fn faults_are_retried_or_reported_and_resumed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_that_is_not_there_is_a_clear_failure() {
     let db = TestDb::sqlite();
-    let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5)).await.unwrap();
+    let catalog = Catalog::open(&db.url, 4, Duration::from_secs(5))
+        .await
+        .unwrap();
     let fake = FakeNetease::start(CatalogShape::default()).await;
     for matching in ["/top/playlist?cat=伤感", "/top/playlist?cat=快乐"] {
         fake.fail_next(matching, Fault::NotJson);
@@ -195,9 +229,14 @@ async fn an_api_that_is_not_there_is_a_clear_failure() {
         api: "localhost:3000".into(),
         ..config(&fake)
     };
-    let err = crawl(&catalog, &bad, Arc::new(AtomicBool::new(false)), Arc::new(|_| {}))
-        .await
-        .unwrap_err();
+    let err = crawl(
+        &catalog,
+        &bad,
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(|_| {}),
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("not an http(s) URL"), "{err}");
 }
 
@@ -206,12 +245,30 @@ fn binary(db: &std::path::Path, fake: &FakeNetease) -> Command {
     c.env_remove("RUST_LOG")
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("DISCORD_TOKEN")
-        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", db.display()),
+        )
         .env("MOODTUNE_NO_DEMO", "1")
         .args([
-            "crawl", "netease", "--api", &fake.url, "--category", "伤感", "--category", "快乐",
-            "--playlists", "3", "--comments", "3", "--concurrency", "4", "--rate", "0",
-            "--backoff-ms", "5",
+            "crawl",
+            "netease",
+            "--api",
+            &fake.url,
+            "--category",
+            "伤感",
+            "--category",
+            "快乐",
+            "--playlists",
+            "3",
+            "--comments",
+            "3",
+            "--concurrency",
+            "4",
+            "--rate",
+            "0",
+            "--backoff-ms",
+            "5",
         ])
         .stdin(Stdio::null());
     c
@@ -220,12 +277,19 @@ fn binary(db: &std::path::Path, fake: &FakeNetease) -> Command {
 fn stats_json(db: &std::path::Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_moodtune"))
         .env_remove("RUST_LOG")
-        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", db.display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", db.display()),
+        )
         .env("MOODTUNE_NO_DEMO", "1")
         .args(["catalog", "stats", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -246,7 +310,11 @@ async fn a_crawl_killed_halfway_resumes_to_the_same_rows() {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("crawled playlists=6"), "{text}");
     assert!(text.contains("failures=0"), "{text}");
@@ -285,7 +353,11 @@ async fn a_crawl_killed_halfway_resumes_to_the_same_rows() {
     })
     .await
     .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stats_json(&killed_db), clean);
     // And it did not start over: what was stored before the kill was not asked for again.
     let resumed = fake.requests() - killed_requests;
@@ -302,14 +374,22 @@ async fn a_running_engine_follows_the_crawl() {
     let db = TestDb::sqlite();
     let engine = db.engine().await;
     let before = engine.index_info().tracks;
-    assert!(!engine.reload_if_changed().await.unwrap(), "nothing changed yet");
+    assert!(
+        !engine.reload_if_changed().await.unwrap(),
+        "nothing changed yet"
+    );
     let fake = FakeNetease::start(CatalogShape::default()).await;
-    let other = Catalog::open(&db.url, 2, Duration::from_secs(5)).await.unwrap();
+    let other = Catalog::open(&db.url, 2, Duration::from_secs(5))
+        .await
+        .unwrap();
     run(&other, &config(&fake)).await;
     other.label_tracks(&analyzer(), false).await.unwrap();
     assert!(engine.reload_if_changed().await.unwrap());
     let after = engine.index_info().tracks;
     let crawled = expected_tracks(&fake, &["伤感", "快乐"]).len();
     assert!(after >= before + crawled * 9 / 10, "{before} -> {after}");
-    assert!(!engine.reload_if_changed().await.unwrap(), "reloaded once per change");
+    assert!(
+        !engine.reload_if_changed().await.unwrap(),
+        "reloaded once per change"
+    );
 }

@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use moodtune_adapters::discord::{self, DiscordOptions, CONTEXT_MENU};
-use moodtune_tests::fake_discord::{interaction, message, user, Call, FakeDiscord, BOT_ID, GUILD_ID};
+use moodtune_tests::fake_discord::{
+    interaction, message, user, Call, FakeDiscord, BOT_ID, GUILD_ID,
+};
 use moodtune_tests::TestDb;
 use serde_json::{json, Value};
 
@@ -61,7 +63,11 @@ fn links(text: &str) -> usize {
 }
 
 fn image(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/fixtures/images/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read(format!(
+        "{}/fixtures/images/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
 }
 
 fn posted_to(channel: u64) -> impl Fn(&Call) -> bool {
@@ -112,7 +118,15 @@ async fn messages_in_dms_and_guilds() {
     let t = Instant::now();
     f.dispatch(
         "MESSAGE_CREATE",
-        message(m1, dm, None, ann.clone(), "下雨天一个人，有点难过", vec![], vec![]),
+        message(
+            m1,
+            dm,
+            None,
+            ann.clone(),
+            "下雨天一个人，有点难过",
+            vec![],
+            vec![],
+        ),
     );
     let sent = f.wait_for("DM reply", 1, WAIT, posted_to(dm)).await;
     eprintln!("discord DM text: event -> reply {:?}", t.elapsed());
@@ -120,7 +134,10 @@ async fn messages_in_dms_and_guilds() {
     let e = &body["embeds"][0];
     assert!(e["title"].as_str().unwrap().contains("悲伤"), "{e}");
     assert_eq!(links(e["description"].as_str().unwrap()), 10, "{e}");
-    assert!(e["description"].as_str().unwrap().contains('█'), "bar chart: {e}");
+    assert!(
+        e["description"].as_str().unwrap().contains('█'),
+        "bar chart: {e}"
+    );
     assert_eq!(body["message_reference"]["message_id"], m1.to_string());
     let ids = custom_ids(&body["components"]);
     assert!(ids[0].starts_with("m:10:") && ids[1] == "vibe", "{ids:?}");
@@ -133,27 +150,41 @@ async fn messages_in_dms_and_guilds() {
     let m2 = f.id();
     let att = f.attachment("justin.jpg", Some("image/jpeg"), image("justin.jpg"));
     let t = Instant::now();
-    f.dispatch("MESSAGE_CREATE", message(m2, dm, None, ann.clone(), "", vec![], vec![att]));
+    f.dispatch(
+        "MESSAGE_CREATE",
+        message(m2, dm, None, ann.clone(), "", vec![], vec![att]),
+    );
     let sent = f.wait_for("DM selfie reply", 2, WAIT, posted_to(dm)).await;
     eprintln!("discord DM selfie: event -> reply {:?}", t.elapsed());
     let e = &sent[1].body["embeds"][0];
     assert_eq!(links(e["description"].as_str().unwrap()), 10, "{e}");
-    assert!(e["title"].as_str().unwrap().contains("快乐"), "a smiling face: {e}");
+    assert!(
+        e["title"].as_str().unwrap().contains("快乐"),
+        "a smiling face: {e}"
+    );
 
     // An attachment that is not an image: a clear reply, nothing downloaded.
     let m3 = f.id();
     let att = f.attachment("notes.txt", Some("text/plain"), b"hello".to_vec());
-    f.dispatch("MESSAGE_CREATE", message(m3, dm, None, ann.clone(), "", vec![], vec![att]));
+    f.dispatch(
+        "MESSAGE_CREATE",
+        message(m3, dm, None, ann.clone(), "", vec![], vec![att]),
+    );
     let sent = f.wait_for("non-image reply", 3, WAIT, posted_to(dm)).await;
     let content = sent[2].body["content"].as_str().unwrap();
     assert!(content.contains("doesn't look like a photo"), "{content}");
-    assert!(sent[2].body["embeds"].as_array().map_or(true, |e| e.is_empty()));
+    assert!(sent[2].body["embeds"]
+        .as_array()
+        .is_none_or(|e| e.is_empty()));
 
     // An attachment over the size limit: refused from its declared size, before any download.
     let m4 = f.id();
     let mut att = f.attachment("huge.jpg", Some("image/jpeg"), b"not really".to_vec());
     att["size"] = json!(50 * 1024 * 1024);
-    f.dispatch("MESSAGE_CREATE", message(m4, dm, None, ann.clone(), "", vec![], vec![att]));
+    f.dispatch(
+        "MESSAGE_CREATE",
+        message(m4, dm, None, ann.clone(), "", vec![], vec![att]),
+    );
     let sent = f.wait_for("oversized reply", 4, WAIT, posted_to(dm)).await;
     let content = sent[3].body["content"].as_str().unwrap();
     assert!(content.contains("too big"), "{content}");
@@ -163,7 +194,15 @@ async fn messages_in_dms_and_guilds() {
     let chatter = f.id();
     f.dispatch(
         "MESSAGE_CREATE",
-        message(chatter, ch, Some(GUILD_ID), ann.clone(), "今天好开心", vec![], vec![]),
+        message(
+            chatter,
+            ch,
+            Some(GUILD_ID),
+            ann.clone(),
+            "今天好开心",
+            vec![],
+            vec![],
+        ),
     );
     let mention = f.id();
     f.dispatch(
@@ -178,11 +217,16 @@ async fn messages_in_dms_and_guilds() {
             vec![],
         ),
     );
-    let sent = f.wait_for("guild mention reply", 1, WAIT, posted_to(ch)).await;
+    let sent = f
+        .wait_for("guild mention reply", 1, WAIT, posted_to(ch))
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent_all: Vec<Call> = f.calls().into_iter().filter(posted_to(ch)).collect();
     assert_eq!(sent_all.len(), 1, "chatter must stay unanswered");
-    assert_eq!(sent[0].body["message_reference"]["message_id"], mention.to_string());
+    assert_eq!(
+        sent[0].body["message_reference"]["message_id"],
+        mention.to_string()
+    );
     assert!(sent[0].body["embeds"][0]["title"]
         .as_str()
         .unwrap()
@@ -191,7 +235,10 @@ async fn messages_in_dms_and_guilds() {
     assert_eq!(sent[0].body["allowed_mentions"]["parse"], json!([]));
 
     // The token never shows in requests' bodies or paths.
-    assert!(f.calls().iter().all(|c| !c.path.contains(TOKEN) && !c.body.to_string().contains(TOKEN)));
+    assert!(f
+        .calls()
+        .iter()
+        .all(|c| !c.path.contains(TOKEN) && !c.body.to_string().contains(TOKEN)));
     bot.shutdown().await;
 }
 
@@ -207,16 +254,26 @@ async fn slash_commands_context_menu_and_buttons() {
     let t = Instant::now();
     f.dispatch(
         "INTERACTION_CREATE",
-        interaction(i1, 2, ch, ann.clone(), "en-US", json!({
-            "id": "1", "name": "mood", "type": 1,
-            "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]
-        })),
+        interaction(
+            i1,
+            2,
+            ch,
+            ann.clone(),
+            "en-US",
+            json!({
+                "id": "1", "name": "mood", "type": 1,
+                "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]
+            }),
+        ),
     );
     let cb = f.wait_for("/mood text", 1, WAIT, callback_of(i1)).await;
     eprintln!("discord /mood text: event -> response {:?}", t.elapsed());
     assert_eq!(cb[0].body["type"], 4);
     let data = &cb[0].body["data"];
-    assert_eq!(links(data["embeds"][0]["description"].as_str().unwrap()), 10);
+    assert_eq!(
+        links(data["embeds"][0]["description"].as_str().unwrap()),
+        10
+    );
     let more = custom_ids(&data["components"])[0].clone();
     assert!(more.starts_with("m:10:"), "{more}");
 
@@ -227,53 +284,117 @@ async fn slash_commands_context_menu_and_buttons() {
     let t = Instant::now();
     f.dispatch(
         "INTERACTION_CREATE",
-        interaction(i2, 2, ch, ann.clone(), "zh-CN", json!({
-            "id": "1", "name": "mood", "type": 1,
-            "options": [{"name": "image", "type": 11, "value": att_id}],
-            "resolved": {"attachments": {att_id.clone(): att}}
-        })),
+        interaction(
+            i2,
+            2,
+            ch,
+            ann.clone(),
+            "zh-CN",
+            json!({
+                "id": "1", "name": "mood", "type": 1,
+                "options": [{"name": "image", "type": 11, "value": att_id}],
+                "resolved": {"attachments": {att_id.clone(): att}}
+            }),
+        ),
     );
-    let cb = f.wait_for("/mood image defer", 1, WAIT, callback_of(i2)).await;
+    let cb = f
+        .wait_for("/mood image defer", 1, WAIT, callback_of(i2))
+        .await;
     assert_eq!(cb[0].body["type"], 5, "deferred");
     let edit_path = format!("/api/v10/webhooks/{BOT_ID}/itoken-{i2}/messages/@original");
     let edit = f
-        .wait_for("/mood image follow-up", 1, WAIT, |c| c.method == "PATCH" && c.path == edit_path)
+        .wait_for("/mood image follow-up", 1, WAIT, |c| {
+            c.method == "PATCH" && c.path == edit_path
+        })
         .await;
     eprintln!("discord /mood image: event -> follow-up {:?}", t.elapsed());
     let e = &edit[0].body["embeds"][0];
-    assert!(e["title"].as_str().unwrap().starts_with("你的心情："), "zh-CN locale: {e}");
+    assert!(
+        e["title"].as_str().unwrap().starts_with("你的心情："),
+        "zh-CN locale: {e}"
+    );
     assert_eq!(links(e["description"].as_str().unwrap()), 10);
 
     // Context menu on someone's message: the mood of that message.
     let i3 = f.id();
     let target = f.id();
-    let target_msg = message(target, ch, Some(GUILD_ID), user(43, "bo"), "终于放假了，太开心了", vec![], vec![]);
+    let target_msg = message(
+        target,
+        ch,
+        Some(GUILD_ID),
+        user(43, "bo"),
+        "终于放假了，太开心了",
+        vec![],
+        vec![],
+    );
     f.dispatch(
         "INTERACTION_CREATE",
-        interaction(i3, 2, ch, ann.clone(), "en-GB", json!({
-            "id": "2", "name": CONTEXT_MENU, "type": 3, "target_id": target.to_string(),
-            "resolved": {"messages": {target.to_string(): target_msg.clone()}}
-        })),
+        interaction(
+            i3,
+            2,
+            ch,
+            ann.clone(),
+            "en-GB",
+            json!({
+                "id": "2", "name": CONTEXT_MENU, "type": 3, "target_id": target.to_string(),
+                "resolved": {"messages": {target.to_string(): target_msg.clone()}}
+            }),
+        ),
     );
     let cb = f.wait_for("context menu", 1, WAIT, callback_of(i3)).await;
     assert_eq!(cb[0].body["type"], 4);
-    assert!(cb[0].body["data"]["embeds"][0]["title"].as_str().unwrap().contains("快乐"));
+    assert!(cb[0].body["data"]["embeds"][0]["title"]
+        .as_str()
+        .unwrap()
+        .contains("快乐"));
 
     // "More like this": the message is updated with songs 11-20.
     let i4 = f.id();
-    let mut press = interaction(i4, 3, ch, ann.clone(), "en-US", json!({"custom_id": more, "component_type": 2}));
-    press["message"] = message(f.id(), ch, Some(GUILD_ID), user(BOT_ID, "moodtune"), "", vec![], vec![]);
+    let mut press = interaction(
+        i4,
+        3,
+        ch,
+        ann.clone(),
+        "en-US",
+        json!({"custom_id": more, "component_type": 2}),
+    );
+    press["message"] = message(
+        f.id(),
+        ch,
+        Some(GUILD_ID),
+        user(BOT_ID, "moodtune"),
+        "",
+        vec![],
+        vec![],
+    );
     f.dispatch("INTERACTION_CREATE", press);
     let cb = f.wait_for("more button", 1, WAIT, callback_of(i4)).await;
     assert_eq!(cb[0].body["type"], 7, "update message");
-    let d = cb[0].body["data"]["embeds"][0]["description"].as_str().unwrap();
+    let d = cb[0].body["data"]["embeds"][0]["description"]
+        .as_str()
+        .unwrap();
     assert_eq!(links(d), 10);
     assert!(d.contains("\n11. ["), "{d}");
 
     // "Different vibe": a private hint.
     let i5 = f.id();
-    let mut press = interaction(i5, 3, ch, ann.clone(), "en-US", json!({"custom_id": "vibe", "component_type": 2}));
-    press["message"] = message(f.id(), ch, Some(GUILD_ID), user(BOT_ID, "moodtune"), "", vec![], vec![]);
+    let mut press = interaction(
+        i5,
+        3,
+        ch,
+        ann.clone(),
+        "en-US",
+        json!({"custom_id": "vibe", "component_type": 2}),
+    );
+    press["message"] = message(
+        f.id(),
+        ch,
+        Some(GUILD_ID),
+        user(BOT_ID, "moodtune"),
+        "",
+        vec![],
+        vec![],
+    );
     f.dispatch("INTERACTION_CREATE", press);
     let cb = f.wait_for("vibe button", 1, WAIT, callback_of(i5)).await;
     assert_eq!(cb[0].body["data"]["flags"], 64, "ephemeral");
@@ -282,21 +403,41 @@ async fn slash_commands_context_menu_and_buttons() {
     let i6 = f.id();
     f.dispatch(
         "INTERACTION_CREATE",
-        interaction(i6, 2, ch, ann.clone(), "en-US", json!({"id": "1", "name": "mood", "type": 1})),
+        interaction(
+            i6,
+            2,
+            ch,
+            ann.clone(),
+            "en-US",
+            json!({"id": "1", "name": "mood", "type": 1}),
+        ),
     );
     let cb = f.wait_for("empty /mood", 1, WAIT, callback_of(i6)).await;
     assert_eq!(cb[0].body["data"]["flags"], 64);
-    assert!(cb[0].body["data"]["content"].as_str().unwrap().contains("/mood"));
+    assert!(cb[0].body["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("/mood"));
     let i7 = f.id();
     f.dispatch(
         "INTERACTION_CREATE",
-        interaction(i7, 2, ch, ann.clone(), "en-US", json!({
-            "id": "1", "name": "mood", "type": 1,
-            "options": [{"name": "text", "type": 3, "value": "🚗🚗"}]
-        })),
+        interaction(
+            i7,
+            2,
+            ch,
+            ann.clone(),
+            "en-US",
+            json!({
+                "id": "1", "name": "mood", "type": 1,
+                "options": [{"name": "text", "type": 3, "value": "🚗🚗"}]
+            }),
+        ),
     );
     let cb = f.wait_for("emoji /mood", 1, WAIT, callback_of(i7)).await;
-    assert!(cb[0].body["data"]["content"].as_str().unwrap().contains("couldn't read a mood"));
+    assert!(cb[0].body["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("couldn't read a mood"));
 
     bot.shutdown().await;
 }

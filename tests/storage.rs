@@ -203,8 +203,12 @@ async fn hnsw_recall_on_the_demo_catalog() {
 async fn one_labeller_at_a_time() {
     use moodtune_core::Catalog;
     for db in TestDb::both("lease").await {
-        let a = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5)).await.unwrap();
-        let b = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5)).await.unwrap();
+        let a = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+        let b = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
         assert!(a.claim_label_lease().await.unwrap(), "{}", db.backend);
         assert!(a.claim_label_lease().await.unwrap(), "the holder renews");
         assert!(!b.claim_label_lease().await.unwrap(), "held by a");

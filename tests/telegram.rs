@@ -424,8 +424,11 @@ async fn webhook_mode_receives_updates_by_post() {
 async fn shutdown_finishes_the_update_in_hand() {
     let bot = start(50).await;
     let f = bot.fake.clone();
-    let justin =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/images/justin.jpg")).unwrap();
+    let justin = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/images/justin.jpg"
+    ))
+    .unwrap();
     f.add_file("justin", justin.clone());
     let m = f.message_id();
     f.push(photo_update(m, 42, 42, "justin", justin.len()));
@@ -439,7 +442,11 @@ async fn shutdown_finishes_the_update_in_hand() {
         .filter(|(m, _)| m == "sendmessage")
         .map(|(_, v)| v)
         .collect();
-    assert_eq!(sent.len(), 1, "the photo in hand was answered before stopping");
+    assert_eq!(
+        sent.len(),
+        1,
+        "the photo in hand was answered before stopping"
+    );
     assert_eq!(reply_to(&sent[0]), m);
     assert_eq!(links(sent[0]["text"].as_str().unwrap()), 10);
 }

@@ -61,7 +61,8 @@ fn bad_photos_get_clear_errors_quickly() {
     let limits = ImageLimits::default();
     let jpeg = fixture("justin.jpg");
     // (name, bytes, expected error)
-    let table: Vec<(&str, Vec<u8>, fn(&VisionError) -> bool)> = vec![
+    type Check = fn(&VisionError) -> bool;
+    let table: Vec<(&str, Vec<u8>, Check)> = vec![
         ("no face", png(300, 200), |e| *e == VisionError::NoFace),
         ("truncated jpeg", jpeg[..jpeg.len() / 3].to_vec(), |e| {
             matches!(e, VisionError::Damaged(_))

@@ -115,7 +115,7 @@ enum Ask<'a> {
 /// What to send back.
 enum Reply {
     Songs {
-        embed: CreateEmbed,
+        embed: Box<CreateEmbed>,
         buttons: Vec<CreateActionRow>,
     },
     Note(String),
@@ -209,7 +209,7 @@ impl EventHandler for Handler {
             .reference_message(&msg)
             .allowed_mentions(CreateAllowedMentions::new());
         out = match reply {
-            Reply::Songs { embed, buttons } => out.embed(embed).components(buttons),
+            Reply::Songs { embed, buttons } => out.embed(*embed).components(buttons),
             Reply::Note(text) => out.content(text),
         };
         if let Err(e) = msg.channel_id.send_message(&ctx.http, out).await {
@@ -286,7 +286,7 @@ impl Handler {
             }
             let edit = match self.answer(ask, user, lang).await {
                 Reply::Songs { embed, buttons } => EditInteractionResponse::new()
-                    .embed(embed)
+                    .embed(*embed)
                     .components(buttons),
                 Reply::Note(text) => EditInteractionResponse::new().content(text),
             };
@@ -296,7 +296,7 @@ impl Handler {
         } else {
             let msg = match self.answer(ask, user, lang).await {
                 Reply::Songs { embed, buttons } => CreateInteractionResponseMessage::new()
-                    .embed(embed)
+                    .embed(*embed)
                     .components(buttons),
                 Reply::Note(text) => CreateInteractionResponseMessage::new().content(text),
             };
@@ -367,10 +367,14 @@ impl Handler {
                     return Reply::Note(m.photo_not_image.to_string());
                 }
                 if u64::from(a.size) > self.opts.max_image_bytes {
-                    return Reply::Note(m.photo_too_large.replace(
-                        "{max}",
-                        &(self.opts.max_image_bytes / (1024 * 1024)).max(1).to_string(),
-                    ));
+                    return Reply::Note(
+                        m.photo_too_large.replace(
+                            "{max}",
+                            &(self.opts.max_image_bytes / (1024 * 1024))
+                                .max(1)
+                                .to_string(),
+                        ),
+                    );
                 }
                 match a.download().await {
                     Ok(bytes) => self
@@ -389,7 +393,7 @@ impl Handler {
         match result {
             Ok(rec) if rec.tracks.is_empty() => Reply::Note(m.no_more.to_string()),
             Ok(rec) => Reply::Songs {
-                embed: embed(&rec, lang),
+                embed: Box::new(embed(&rec, lang)),
                 buttons: buttons(&rec, self.opts.k, lang),
             },
             Err(e) => Reply::Note(m.error(&e)),
@@ -475,7 +479,20 @@ pub fn escape_markdown(s: &str) -> String {
     for c in s.chars() {
         if matches!(
             c,
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']' | '(' | ')' | '<' | '@'
+            '\\' | '*'
+                | '_'
+                | '~'
+                | '`'
+                | '|'
+                | '>'
+                | '#'
+                | '-'
+                | '['
+                | ']'
+                | '('
+                | ')'
+                | '<'
+                | '@'
         ) {
             out.push('\\');
         }
@@ -496,9 +513,7 @@ fn clip(s: &str) -> String {
 
 /// A small text bar chart of the strongest emotions: `悲伤 sad      ███████░░░  73%`.
 pub fn mood_bars(rec: &Recommendation) -> String {
-    let top = rec
-        .emotion
-        .top(render::MOOD_TOP, render::MOOD_MIN_SHARE);
+    let top = rec.emotion.top(render::MOOD_TOP, render::MOOD_MIN_SHARE);
     let labels: Vec<String> = top
         .iter()
         .map(|(c, _)| format!("{} {}", c.zh(), c.en()))
@@ -537,7 +552,11 @@ pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
         ));
     }
     CreateEmbed::new()
-        .title(format!("{} {}", m.mood_prefix, render::mood_words(&rec.emotion)))
+        .title(format!(
+            "{} {}",
+            m.mood_prefix,
+            render::mood_words(&rec.emotion)
+        ))
         .description(description)
         .colour(0x1db954)
 }
@@ -612,7 +631,10 @@ mod tests {
         let bars = mood_bars(&rec);
         let lines: Vec<&str> = bars.lines().collect();
         assert_eq!(lines.len(), 2, "{bars}");
-        assert!(lines[0].starts_with("悲伤 sad") && lines[0].ends_with("73%"), "{bars}");
+        assert!(
+            lines[0].starts_with("悲伤 sad") && lines[0].ends_with("73%"),
+            "{bars}"
+        );
         assert_eq!(lines[0].matches('█').count(), 7, "{bars}");
         assert_eq!(lines[1].matches('█').count(), 3, "{bars}");
         // Bars line up although the labels differ in length.

@@ -241,7 +241,9 @@ where
                 );
                 tokio::time::sleep(wait.duration().min(Duration::from_secs(30))).await;
             }
-            Err(E::Api(teloxide::ApiError::Unknown(ref desc))) if attempt < 3 && transient(desc) => {
+            Err(E::Api(teloxide::ApiError::Unknown(ref desc)))
+                if attempt < 3 && transient(desc) =>
+            {
                 tracing::warn!(adapter = "telegram", attempt, error = %desc, "Bot API server error; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
@@ -265,9 +267,15 @@ where
 /// Telegram or a self-hosted Bot API server) worth retrying.
 fn transient(desc: &str) -> bool {
     let d = desc.to_ascii_lowercase();
-    ["internal server error", "bad gateway", "service unavailable", "gateway timeout", "timed out"]
-        .iter()
-        .any(|t| d.contains(t))
+    [
+        "internal server error",
+        "bad gateway",
+        "service unavailable",
+        "gateway timeout",
+        "timed out",
+    ]
+    .iter()
+    .any(|t| d.contains(t))
 }
 
 /// Logs handler errors without ever printing the token.
@@ -362,7 +370,11 @@ pub fn help_text(lang: Lang) -> String {
     for c in Command::ALL {
         let args = c.args(lang);
         let sep = if args.is_empty() { "" } else { " " };
-        out.push_str(&format!("/{}{sep}{args} - {}\n", c.name(), c.description(lang)));
+        out.push_str(&format!(
+            "/{}{sep}{args} - {}\n",
+            c.name(),
+            c.description(lang)
+        ));
     }
     out
 }
@@ -537,7 +549,12 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
                 },
                 None => state.engine.recommend_text(&mood_text, state.k).await,
             };
-            log_outcome("telegram", &result, msg.from.as_ref().map(|u| u.id.0), started);
+            log_outcome(
+                "telegram",
+                &result,
+                msg.from.as_ref().map(|u| u.id.0),
+                started,
+            );
             match result {
                 Ok(rec) => reply(reply_html(&rec, lang), Some(keyboard(&rec, state.k, lang)))
                     .await

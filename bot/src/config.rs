@@ -87,6 +87,13 @@ pub struct Global {
         default_value_t = 6
     )]
     pub rate_every_secs: u64,
+    /// Configuration file (TOML); default `moodtune.toml` in the working directory when present.
+    /// Environment variables override its keys.
+    #[arg(long, global = true, env = "MOODTUNE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr: `human` or `json` (one JSON object per line).
+    #[arg(long, global = true, env = "MOODTUNE_LOG_FORMAT", default_value = "human")]
+    pub log_format: LogFormat,
     /// Log more (info level) to stderr; RUST_LOG overrides.
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -158,8 +165,138 @@ pub fn init_logging(global: &Global, verbose_default: bool) {
         "warn"
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match global.log_format {
+        LogFormat::Human => fmt.init(),
+        LogFormat::Json => fmt.json().with_current_span(true).init(),
+    }
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Keys of the TOML configuration file and the environment variable each one stands for. The
+/// file only fills variables that are not set, so the environment always wins.
+pub const FILE_KEYS: &[(&str, &str)] = &[
+    ("database_url", "DATABASE_URL"),
+    ("lexicon", "MOODTUNE_LEXICON"),
+    ("no_demo", "MOODTUNE_NO_DEMO"),
+    ("lang", "MOODTUNE_LANG"),
+    ("db_max_connections", "MOODTUNE_DB_MAX_CONNECTIONS"),
+    ("db_timeout_secs", "MOODTUNE_DB_TIMEOUT_SECS"),
+    ("max_text_chars", "MOODTUNE_MAX_TEXT_CHARS"),
+    ("exclude_titles", "MOODTUNE_EXCLUDE_TITLES"),
+    ("rate_burst", "MOODTUNE_RATE_BURST"),
+    ("rate_every_secs", "MOODTUNE_RATE_EVERY_SECS"),
+    ("log_format", "MOODTUNE_LOG_FORMAT"),
+    ("http", "MOODTUNE_HTTP"),
+    ("reload_every", "MOODTUNE_RELOAD_EVERY"),
+    ("telegram_token", "TELOXIDE_TOKEN"),
+    ("telegram_api_url", "TELEGRAM_API_URL"),
+    ("webhook_url", "MOODTUNE_WEBHOOK_URL"),
+    ("webhook_listen", "MOODTUNE_WEBHOOK_LISTEN"),
+    ("webhook_secret", "MOODTUNE_WEBHOOK_SECRET"),
+    ("discord_token", "DISCORD_TOKEN"),
+    ("discord_proxy_url", "DISCORD_PROXY_URL"),
+    ("discord_guild", "DISCORD_GUILD_ID"),
+    ("netease_api", "MOODTUNE_NETEASE_API"),
+];
+
+/// Keys that hold secrets: allowed in the file only when no one but its owner can read it.
+const SECRET_KEYS: &[&str] = &["telegram_token", "discord_token", "webhook_secret"];
+
+/// Reads the configuration file named by `--config`/`MOODTUNE_CONFIG` (or `./moodtune.toml` when
+/// present) and exports its keys as the environment variables they stand for, unless set. Runs
+/// before the command line is parsed, while the process has one thread.
+pub fn apply_config_file(args: &[String]) -> anyhow::Result<Option<PathBuf>> {
+    let named = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--config=").map(String::from))
+        })
+        .or_else(|| std::env::var("MOODTUNE_CONFIG").ok())
+        .map(PathBuf::from);
+    let path = match named {
+        Some(p) => p,
+        None if std::path::Path::new("moodtune.toml").is_file() => PathBuf::from("moodtune.toml"),
+        None => return Ok(None),
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    for (key, env, value) in parse_config(&text).with_context(|| format!("in {}", path.display()))? {
+        if SECRET_KEYS.contains(&key.as_str()) && readable_by_others(&path) {
+            anyhow::bail!(
+                "{} holds `{key}` but others can read it: `chmod 600 {}` or set {env} in the environment",
+                path.display(),
+                path.display()
+            );
+        }
+        if std::env::var_os(env).is_none() {
+            std::env::set_var(env, value);
+        }
+    }
+    Ok(Some(path))
+}
+
+/// (key, environment variable, value as text) for every key of a configuration file.
+pub fn parse_config(text: &str) -> anyhow::Result<Vec<(String, &'static str, String)>> {
+    let table: toml::Table = text.parse().context("not valid TOML")?;
+    let mut out = Vec::new();
+    for (key, value) in table {
+        let Some((_, env)) = FILE_KEYS.iter().find(|(k, _)| *k == key) else {
+            let known: Vec<&str> = FILE_KEYS.iter().map(|(k, _)| *k).collect();
+            anyhow::bail!("unknown key `{key}` (known keys: {})", known.join(", "));
+        };
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => anyhow::bail!("`{key}` must be a string, number or boolean, not {}", other.type_str()),
+        };
+        out.push((key, *env, text));
+    }
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o077 != 0)
+        .unwrap_or(true)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &std::path::Path) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_keys_map_to_environment_variables() {
+        let got = parse_config("database_url = \"postgres://db/x\"\nrate_burst = 3\nno_demo = true\n").unwrap();
+        let got: Vec<(&str, &str)> = got.iter().map(|(_, e, v)| (*e, v.as_str())).collect();
+        assert!(got.contains(&("DATABASE_URL", "postgres://db/x")));
+        assert!(got.contains(&("MOODTUNE_RATE_BURST", "3")));
+        assert!(got.contains(&("MOODTUNE_NO_DEMO", "true")));
+        let err = parse_config("databse_url = \"x\"").unwrap_err().to_string();
+        assert!(err.contains("unknown key `databse_url`"), "{err}");
+        assert!(parse_config("rate_burst = [1]").is_err());
+        assert!(parse_config("not toml at all =").is_err());
+    }
 }

@@ -46,6 +46,11 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(e) = config::apply_config_file(&args) {
+        eprintln!("moodtune: {e:#}");
+        return std::process::ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let serving = match &cli.command {
         None => cli.global.has_platform_token(),

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use moodtune_migrations::{Migrator, MigratorTrait};
 use moodtune_models::{
-    artist, catalog_meta, comment, crawl_mark, lyric, playlist, playlist_track, track, track_artist,
-    track_emotion,
+    artist, catalog_meta, comment, crawl_mark, lyric, playlist, playlist_track, track,
+    track_artist, track_emotion,
 };
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -303,7 +303,10 @@ impl Catalog {
         .await?;
         let mine = format!("{:012}:{}", now + LEASE_SECS, self.owner);
         let claimed = catalog_meta::Entity::update_many()
-            .col_expr(catalog_meta::Column::Value, sea_orm::sea_query::Expr::value(mine))
+            .col_expr(
+                catalog_meta::Column::Value,
+                sea_orm::sea_query::Expr::value(mine),
+            )
             .filter(catalog_meta::Column::Key.eq(LEASE_KEY))
             .filter(
                 sea_orm::Condition::any()

@@ -229,8 +229,8 @@ impl Api {
                 url: base.clone(),
                 source,
             })?;
-        let interval = (cfg.rate_per_sec > 0.0)
-            .then(|| Duration::from_secs_f64(1.0 / cfg.rate_per_sec));
+        let interval =
+            (cfg.rate_per_sec > 0.0).then(|| Duration::from_secs_f64(1.0 / cfg.rate_per_sec));
         Ok(Api {
             base,
             http,
@@ -421,9 +421,36 @@ struct ApiComment {
 
 /// Credit lines at the top of NetEase lyrics ("作词 : 黄家驹"): names, not feelings.
 const CREDIT_WORDS: &[&str] = &[
-    "作词", "作曲", "编曲", "制作人", "制作", "监制", "混音", "录音", "母带", "和声", "配唱",
-    "吉他", "贝斯", "鼓", "弦乐", "键盘", "出品", "发行", "统筹", "策划", "词", "曲", "原唱",
-    "lyricist", "lyrics", "composer", "arranger", "producer", "mixing", "mastering",
+    "作词",
+    "作曲",
+    "编曲",
+    "制作人",
+    "制作",
+    "监制",
+    "混音",
+    "录音",
+    "母带",
+    "和声",
+    "配唱",
+    "吉他",
+    "贝斯",
+    "鼓",
+    "弦乐",
+    "键盘",
+    "出品",
+    "发行",
+    "统筹",
+    "策划",
+    "词",
+    "曲",
+    "原唱",
+    "lyricist",
+    "lyrics",
+    "composer",
+    "arranger",
+    "producer",
+    "mixing",
+    "mastering",
 ];
 
 /// Turns NetEase LRC into plain lyric text: time tags (`[00:18.990]`) and metadata lines
@@ -436,11 +463,10 @@ pub fn clean_lrc(lrc: &str) -> String {
         while let Some(tagged) = rest.strip_prefix('[') {
             let Some(end) = tagged.find(']') else { break };
             let tag = &tagged[..end];
-            let is_time = tag
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_digit())
-                && tag.chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | '.'));
+            let is_time = tag.chars().next().is_some_and(|c| c.is_ascii_digit())
+                && tag
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.'));
             if !is_time {
                 continue 'lines; // [ar:...], [ti:...], [by:...]
             }

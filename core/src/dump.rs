@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn tracks_parse_from_both_ends() {
         // (raw, expected (id, name, artists, pop) or None)
-        let table: &[(&str, Option<(i64, &str, &[&str], i32)>)] = &[
+        type Expected<'a> = Option<(i64, &'a str, &'a [&'a str], i32)>;
+        let table: &[(&str, Expected)] = &[
             (
                 "2772113::I wanted you::Ina Wroldsen::100",
                 Some((2772113, "I wanted you", &["Ina Wroldsen"], 100)),

@@ -112,10 +112,10 @@ pub fn report_from_confusion(confusion: [[usize; 8]; 7]) -> EvalReport {
     let correct: usize = (0..7).map(|i| confusion[i][i]).sum();
     let none: usize = confusion.iter().map(|r| r[7]).sum();
     let mut f1_sum = 0.0;
-    for c in 0..7 {
-        let tp = confusion[c][c] as f64;
-        let predicted: usize = (0..7).map(|g| confusion[g][c]).sum();
-        let gold: usize = confusion[c].iter().sum();
+    for (c, row) in confusion.iter().enumerate() {
+        let tp = row[c] as f64;
+        let predicted: usize = confusion.iter().map(|g| g[c]).sum();
+        let gold: usize = row.iter().sum();
         let p = if predicted > 0 {
             tp / predicted as f64
         } else {

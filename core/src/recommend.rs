@@ -53,7 +53,17 @@ pub struct EngineConfig {
 /// Re-upload markers excluded by default, as the seed asked: DJ and remix versions, 抖音 edits and
 /// sped-up or slowed-down copies crowd out the songs themselves.
 pub const DEFAULT_EXCLUDED_TITLE_WORDS: &[&str] = &[
-    "dj", "remix", "抖音", "加速版", "降速版", "慢速版", "倍速", "0.8x", "1.2x", "1.5x", "快手",
+    "dj",
+    "remix",
+    "抖音",
+    "加速版",
+    "降速版",
+    "慢速版",
+    "倍速",
+    "0.8x",
+    "1.2x",
+    "1.5x",
+    "快手",
 ];
 
 impl Default for EngineConfig {
@@ -377,7 +387,11 @@ impl Engine {
     /// periodically, so new vectors are served without a restart.
     pub async fn reload_if_changed(&self) -> Result<bool, CatalogError> {
         let version = self.catalog.version().await?;
-        if version == self.loaded_version.load(std::sync::atomic::Ordering::SeqCst) {
+        if version
+            == self
+                .loaded_version
+                .load(std::sync::atomic::Ordering::SeqCst)
+        {
             return Ok(false);
         }
         self.reload_index().await?;

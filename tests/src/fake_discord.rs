@@ -112,7 +112,12 @@ impl FakeDiscord {
         let size = bytes.len();
         self.inner.files.lock().unwrap().insert(
             name.to_string(),
-            (content_type.unwrap_or("application/octet-stream").to_string(), bytes),
+            (
+                content_type
+                    .unwrap_or("application/octet-stream")
+                    .to_string(),
+                bytes,
+            ),
         );
         let url = format!("{}/files/{name}", self.url);
         let mut a = json!({
@@ -151,7 +156,10 @@ impl FakeDiscord {
                 return got;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("timed out waiting for {n} x {what}; calls: {:#?}", self.calls());
+                panic!(
+                    "timed out waiting for {n} x {what}; calls: {:#?}",
+                    self.calls()
+                );
             }
         }
     }
@@ -165,14 +173,19 @@ async fn gateway(stream: tokio::net::TcpStream, inner: Arc<Inner>) -> anyhow_fre
     .await?;
     // Wait for IDENTIFY (answering heartbeats meanwhile).
     loop {
-        let Some(msg) = ws.next().await else { return Ok(()) };
+        let Some(msg) = ws.next().await else {
+            return Ok(());
+        };
         let v: Value = match msg? {
             WsMessage::Text(t) => serde_json::from_str(&t).unwrap_or(Value::Null),
             WsMessage::Close(_) => return Ok(()),
             _ => continue,
         };
         match v["op"].as_i64() {
-            Some(1) => ws.send(WsMessage::Text(json!({"op": 11}).to_string())).await?,
+            Some(1) => {
+                ws.send(WsMessage::Text(json!({"op": 11}).to_string()))
+                    .await?
+            }
             Some(2) => break,
             _ => {}
         }
@@ -261,10 +274,11 @@ async fn rest(State(inner): State<Arc<Inner>>, method: Method, uri: Uri, body: B
             "url": inner.ws_url, "shards": 1,
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
         })),
-        ("PUT", ["applications", _, "commands"]) | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
-            json_ok(json!([]))
+        ("PUT", ["applications", _, "commands"])
+        | ("PUT", ["applications", _, "guilds", _, "commands"]) => json_ok(json!([])),
+        ("POST", ["channels", channel, "messages"]) => {
+            json_ok(fake_message(&inner, channel, &body_json))
         }
-        ("POST", ["channels", channel, "messages"]) => json_ok(fake_message(&inner, channel, &body_json)),
         ("POST", ["channels", _, "typing"]) => StatusCode::NO_CONTENT.into_response(),
         ("POST", ["interactions", _, _, "callback"]) => StatusCode::NO_CONTENT.into_response(),
         ("PATCH", ["webhooks", _, _, "messages", _]) | ("POST", ["webhooks", _, _]) => {
@@ -307,7 +321,14 @@ pub fn message(
 }
 
 /// An INTERACTION_CREATE payload of `kind` (2 command, 3 component) with `data`.
-pub fn interaction(id: u64, kind: u8, channel: u64, who: Value, locale: &str, data: Value) -> Value {
+pub fn interaction(
+    id: u64,
+    kind: u8,
+    channel: u64,
+    who: Value,
+    locale: &str,
+    data: Value,
+) -> Value {
     json!({
         "id": id.to_string(), "application_id": BOT_ID.to_string(), "type": kind,
         "data": data, "guild_id": GUILD_ID.to_string(), "channel_id": channel.to_string(),

@@ -336,12 +336,16 @@ async fn lyric(State(s): State<Arc<Inner>>, Query(q): Q) -> Response {
     }
     let id = num(&q, "id", 0);
     if FakeNetease::is_instrumental(id) {
-        return axum::Json(json!({"code": 200, "sgc": false, "sfy": false, "qfy": false, "nolyric": true}))
-            .into_response();
+        return axum::Json(
+            json!({"code": 200, "sgc": false, "sfy": false, "qfy": false, "nolyric": true}),
+        )
+        .into_response();
     }
     if FakeNetease::is_uncollected(id) {
-        return axum::Json(json!({"code": 200, "sgc": true, "sfy": false, "qfy": false, "uncollected": true}))
-            .into_response();
+        return axum::Json(
+            json!({"code": 200, "sgc": true, "sfy": false, "qfy": false, "uncollected": true}),
+        )
+        .into_response();
     }
     let w = words(s.track_category(id));
     let mut lrc = format!(

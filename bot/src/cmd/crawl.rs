@@ -22,7 +22,11 @@ pub enum Crawl {
 #[derive(Debug, clap::Args)]
 pub struct NeteaseArgs {
     /// Base URL of the NeteaseCloudMusicApi server.
-    #[arg(long, env = "MOODTUNE_NETEASE_API", default_value = "http://127.0.0.1:3000")]
+    #[arg(
+        long,
+        env = "MOODTUNE_NETEASE_API",
+        default_value = "http://127.0.0.1:3000"
+    )]
     api: String,
     /// Playlist category, repeatable (default: the seed's mood categories).
     #[arg(long = "category")]
@@ -94,9 +98,11 @@ pub async fn run(global: &Global, cmd: Crawl) -> anyhow::Result<ExitCode> {
 
     let bar = ProgressBar::new(0);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-            .expect("template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg:>10} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+        )
+        .expect("template")
+        .progress_chars("=> "),
     );
     bar.set_message("listing");
     bar.enable_steady_tick(Duration::from_millis(200));

@@ -22,7 +22,9 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         .label_tracks(engine.analyzer(), args.all)
         .await?;
     if s.busy {
-        eprintln!("another moodtune process is labelling this catalog right now; nothing to do here");
+        eprintln!(
+            "another moodtune process is labelling this catalog right now; nothing to do here"
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let secs = started.elapsed().as_secs_f64().max(0.001);

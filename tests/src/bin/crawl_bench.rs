@@ -40,7 +40,10 @@ async fn main() {
     let concurrency: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(8);
     let dir = tempfile::tempdir().expect("temp dir");
     let url = args.get(3).cloned().unwrap_or_else(|| {
-        format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("bench.db").display()
+        )
     });
     let playlists = tracks.div_ceil(PER_PLAYLIST * CATEGORIES.len());
     let shape = CatalogShape {
@@ -65,9 +68,14 @@ async fn main() {
         ..CrawlConfig::default()
     };
     let t = Instant::now();
-    let s = crawl(&catalog, &cfg, Arc::new(AtomicBool::new(false)), Arc::new(|_| {}))
-        .await
-        .expect("crawl");
+    let s = crawl(
+        &catalog,
+        &cfg,
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(|_| {}),
+    )
+    .await
+    .expect("crawl");
     let secs = t.elapsed().as_secs_f64();
     println!(
         "crawl: {} playlists, {} tracks, {} lyrics (+{} without), {} comments, {} failures; {} requests in {:.1} s = {:.0} requests/s, {:.0} tracks/s (concurrency {})",
@@ -80,7 +88,15 @@ async fn main() {
     let secs = t.elapsed().as_secs_f64();
     println!(
         "label: {} tracks ({} labelled, {} without emotion) in {:.1} s = {:.0} tracks/s",
-        l.tracks, l.labelled, l.no_emotion, secs, l.tracks as f64 / secs
+        l.tracks,
+        l.labelled,
+        l.no_emotion,
+        secs,
+        l.tracks as f64 / secs
     );
-    println!("peak RSS {:.0} MB; database {}", peak_rss_mb(), moodtune_core::catalog::redact_url(&url));
+    println!(
+        "peak RSS {:.0} MB; database {}",
+        peak_rss_mb(),
+        moodtune_core::catalog::redact_url(&url)
+    );
 }
