@@ -478,11 +478,22 @@ fn a_fleet_on_postgres_follows_catalog_changes() {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
     };
-    let before: Vec<u64> = servers
-        .iter()
-        .map(|(p, _)| wait_for(*p, &|n| n > 0))
-        .collect();
-    assert_eq!(before[0], before[1], "both serve the same catalog");
+    // Both started on an empty database: one loads and labels the demo catalog while the other
+    // waits for the labelling lease and serves what is labelled so far; it catches up when the
+    // catalog version moves. Wait until both serve the same, settled catalog.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let before = loop {
+        let a = wait_for(servers[0].0, &|n| n > 0);
+        let b = wait_for(servers[1].0, &|n| n > 0);
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        if a == b && tracks(servers[0].0) == Some(a) && tracks(servers[1].0) == Some(b) {
+            break vec![a, b];
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the two servers never agreed: {a} vs {b}"
+        );
+    };
 
     // A third process imports a new playlist of three new songs.
     let dump = run.dir.path().join("new.tsv");
@@ -525,7 +536,10 @@ fn config_file_environment_and_json_logs() {
     let from_file = dir.join("fromfile.db");
     std::fs::write(
         dir.join("moodtune.toml"),
-        format!("database_url = \"sqlite://{}?mode=rwc\"\nno_demo = true\n", from_file.display()),
+        format!(
+            "database_url = \"sqlite://{}?mode=rwc\"\nno_demo = true\n",
+            from_file.display()
+        ),
     )
     .unwrap();
     // The file's database is used when DATABASE_URL is not set ...
@@ -535,19 +549,31 @@ fn config_file_environment_and_json_logs() {
         .args(["catalog", "stats", "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(from_file.exists());
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["tracks"], 0, "no_demo = true from the file");
     // ... and the environment wins when it is.
     let other = dir.join("other.toml");
-    std::fs::write(&other, "database_url = \"sqlite:///nonexistent/dir/x.db?mode=rwc\"\n").unwrap();
+    std::fs::write(
+        &other,
+        "database_url = \"sqlite:///nonexistent/dir/x.db?mode=rwc\"\n",
+    )
+    .unwrap();
     let out = run
         .cmd()
         .args(["--config", other.to_str().unwrap(), "catalog", "stats"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // A token in a file others can read is refused, with the fix in the message.
     let secret = dir.join("secret.toml");
@@ -582,7 +608,8 @@ fn config_file_environment_and_json_logs() {
     let lines: Vec<&str> = logs.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(!lines.is_empty());
     for l in lines {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
+        let v: serde_json::Value =
+            serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}"));
         assert!(v["level"].is_string() && v["fields"].is_object(), "{l}");
     }
 }

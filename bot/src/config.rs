@@ -92,7 +92,12 @@ pub struct Global {
     #[arg(long, global = true, env = "MOODTUNE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Log format on stderr: `human` or `json` (one JSON object per line).
-    #[arg(long, global = true, env = "MOODTUNE_LOG_FORMAT", default_value = "human")]
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_LOG_FORMAT",
+        default_value = "human"
+    )]
     pub log_format: LogFormat,
     /// Log more (info level) to stderr; RUST_LOG overrides.
     #[arg(short, long, global = true)]
@@ -234,7 +239,9 @@ pub fn apply_config_file(args: &[String]) -> anyhow::Result<Option<PathBuf>> {
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-    for (key, env, value) in parse_config(&text).with_context(|| format!("in {}", path.display()))? {
+    for (key, env, value) in
+        parse_config(&text).with_context(|| format!("in {}", path.display()))?
+    {
         if SECRET_KEYS.contains(&key.as_str()) && readable_by_others(&path) {
             anyhow::bail!(
                 "{} holds `{key}` but others can read it: `chmod 600 {}` or set {env} in the environment",
@@ -263,7 +270,10 @@ pub fn parse_config(text: &str) -> anyhow::Result<Vec<(String, &'static str, Str
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Float(f) => f.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => anyhow::bail!("`{key}` must be a string, number or boolean, not {}", other.type_str()),
+            other => anyhow::bail!(
+                "`{key}` must be a string, number or boolean, not {}",
+                other.type_str()
+            ),
         };
         out.push((key, *env, text));
     }
@@ -289,7 +299,9 @@ mod tests {
 
     #[test]
     fn config_keys_map_to_environment_variables() {
-        let got = parse_config("database_url = \"postgres://db/x\"\nrate_burst = 3\nno_demo = true\n").unwrap();
+        let got =
+            parse_config("database_url = \"postgres://db/x\"\nrate_burst = 3\nno_demo = true\n")
+                .unwrap();
         let got: Vec<(&str, &str)> = got.iter().map(|(_, e, v)| (*e, v.as_str())).collect();
         assert!(got.contains(&("DATABASE_URL", "postgres://db/x")));
         assert!(got.contains(&("MOODTUNE_RATE_BURST", "3")));

@@ -755,6 +755,19 @@ impl Catalog {
         Ok(out)
     }
 
+    /// [`Catalog::track_infos`] for any number of tracks (queried in chunks that stay under the
+    /// databases' bind-parameter limits).
+    pub async fn track_infos_many(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, TrackInfo>, CatalogError> {
+        let mut out = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            out.extend(self.track_infos(chunk).await?);
+        }
+        Ok(out)
+    }
+
     /// Titles, artists and popularity of the given tracks, keyed by id.
     pub async fn track_infos(&self, ids: &[i64]) -> Result<HashMap<i64, TrackInfo>, CatalogError> {
         let mut out: HashMap<i64, TrackInfo> = HashMap::with_capacity(ids.len());
@@ -784,7 +797,10 @@ impl Catalog {
             .await?;
         for (link, a) in links {
             if let (Some(t), Some(a)) = (out.get_mut(&link.track_id), a) {
-                t.artists.push(a.name);
+                // Two processes importing one new artist at once can create it twice; show it once.
+                if !t.artists.contains(&a.name) {
+                    t.artists.push(a.name);
+                }
             }
         }
         Ok(out)

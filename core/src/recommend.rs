@@ -4,7 +4,7 @@
 //! The index starts as an exact scan (ready at once) and is replaced by an HNSW graph built in the
 //! background for catalogs large enough to need one, so start-up never waits for a build.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -208,6 +208,9 @@ struct IndexState {
     groups: Vec<Vec<i64>>,
     tracks: usize,
     index: Box<dyn VectorIndex>,
+    /// Names and artists of every indexed track, loaded with the vectors: a reply then needs no
+    /// database round trip (the candidate window's lookup was most of a request's time).
+    infos: Arc<HashMap<i64, TrackInfo>>,
 }
 
 /// What the index currently is, for logs, readiness probes and metrics.
@@ -370,6 +373,7 @@ impl Engine {
                 groups: Vec::new(),
                 tracks: 0,
                 index: Box::new(ExactIndex::default()),
+                infos: Arc::new(HashMap::new()),
             }))),
             pending_build: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
@@ -428,10 +432,13 @@ impl Engine {
             })
             .collect();
         let tracks = rows.len();
+        let ids: Vec<i64> = rows.iter().map(|r| r.track_id).collect();
+        let infos = Arc::new(self.catalog.track_infos_many(&ids).await?);
         let exact = IndexState {
             groups: groups.clone(),
             tracks,
             index: Box::new(ExactIndex::new(vectors.clone())),
+            infos: Arc::clone(&infos),
         };
         *self.index.write().expect("index lock") = Arc::new(exact);
         if vectors.len() >= self.config.exact_below {
@@ -454,6 +461,7 @@ impl Engine {
                     groups,
                     tracks,
                     index: Box::new(hnsw),
+                    infos,
                 });
                 drop(guard);
                 pending.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -615,16 +623,24 @@ impl Engine {
                 break;
             }
         }
-        let ids: Vec<i64> = picked.iter().map(|(id, _)| *id).collect();
-        let infos = self
-            .catalog
-            .track_infos(&ids)
-            .await
-            .map_err(RecommendError::Storage)?;
+        let missing: Vec<i64> = picked
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !state.infos.contains_key(id))
+            .collect();
+        let fetched = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            self.catalog
+                .track_infos(&missing)
+                .await
+                .map_err(RecommendError::Storage)?
+        };
+        let lookup = |id: &i64| state.infos.get(id).or_else(|| fetched.get(id));
         let mut candidates: Vec<RecommendedTrack> = picked
             .iter()
             .filter_map(|(id, distance)| {
-                infos.get(id).map(|info| RecommendedTrack {
+                lookup(id).map(|info| RecommendedTrack {
                     url: info.url(),
                     info: info.clone(),
                     distance: *distance,

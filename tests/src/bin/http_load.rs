@@ -24,6 +24,23 @@ async fn main() {
     };
     let engine = Arc::new(moodtune_core::Engine::open(config).await.expect("engine"));
     engine.wait_for_index().await;
+    // The engine alone first: end-to-end `recommend_text` (analysis, index, track details).
+    let posts_all: Vec<&str> = POSTS.lines().filter(|l| !l.trim().is_empty()).collect();
+    let mut direct = Vec::with_capacity(2_000);
+    for i in 0..2_000 {
+        let t = Instant::now();
+        let _ = engine
+            .recommend_text(posts_all[i % posts_all.len()], 10)
+            .await;
+        direct.push(t.elapsed());
+    }
+    direct.sort();
+    println!(
+        "engine.recommend_text, 2,000 calls one at a time: p50 {:?}, p99 {:?}, max {:?}",
+        direct[direct.len() / 2],
+        direct[direct.len() * 99 / 100],
+        direct.last().unwrap()
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -40,12 +57,14 @@ async fn main() {
     while client.get(format!("{base}/healthz")).send().await.is_err() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let posts: Arc<Vec<&'static str>> = Arc::new(POSTS.lines().filter(|l| !l.trim().is_empty()).collect());
+    let posts: Arc<Vec<&'static str>> =
+        Arc::new(POSTS.lines().filter(|l| !l.trim().is_empty()).collect());
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let (client, base, posts, next) = (client.clone(), base.clone(), posts.clone(), next.clone());
+        let (client, base, posts, next) =
+            (client.clone(), base.clone(), posts.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::new();
             loop {
@@ -77,7 +96,9 @@ async fn main() {
     let pct = |p: f64| lat[((lat.len() as f64 * p).ceil() as usize).clamp(1, lat.len()) - 1];
     let mut statuses = std::collections::BTreeMap::new();
     for (_, s) in &results {
-        *statuses.entry(s.map(|s| s.to_string()).unwrap_or("error".into())).or_insert(0) += 1;
+        *statuses
+            .entry(s.map(|s| s.to_string()).unwrap_or("error".into()))
+            .or_insert(0) += 1;
     }
     println!(
         "{} requests, concurrency {}: {:.0} requests/s; latency p50 {:?}, p90 {:?}, p99 {:?}, max {:?}; statuses {:?}",
