@@ -202,6 +202,11 @@ impl EventHandler for Handler {
             None => Ask::Text(text),
         };
         let lang = self.opts.lang_for(None);
+        if matches!(ask, Ask::Image(_)) {
+            // Photos take a while: make sure the indicator is up before the work starts (the
+            // background typing task below may not have sent its first request yet).
+            let _ = msg.channel_id.broadcast_typing(&ctx.http).await;
+        }
         let typing = msg.channel_id.start_typing(&ctx.http);
         let reply = self.answer(ask, msg.author.id.get(), lang).await;
         drop(typing);
