@@ -47,6 +47,23 @@ impl Run {
     }
 }
 
+/// Runs a command that must succeed; its stderr is the failure message.
+trait Succeed {
+    fn succeed(&mut self) -> Output;
+}
+
+impl Succeed for Command {
+    fn succeed(&mut self) -> Output {
+        let out = self.output().expect("the binary runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -107,13 +124,7 @@ fn one_shot_recommend_prints_json() {
     let out = run
         .cmd()
         .args(["recommend", "-k", "5", "--json", "下雨天一个人，有点难过"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeed();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let emotion = v["emotion"].as_object().unwrap();
     assert_eq!(emotion.len(), 21);
@@ -159,28 +170,75 @@ fn eval_text_ends_with_the_summary_line() {
          not json\n",
     )
     .unwrap();
-    let out = run
-        .cmd()
-        .args(["eval", "text"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run.cmd().args(["eval", "text"]).arg(&file).succeed();
     let text = stdout(&out);
     let last = text.lines().last().unwrap();
-    // joy: p=1 r=1/2 f1=2/3; sadness: f1=1; five classes 0 -> (5/3)/7.
+    // The class model answers every post: the car, with no emotion word, gets its prior (sorrow,
+    // the most common class on Weibo), while coverage still counts it as not found.
+    // joy: p=1 r=1/2 f1=2/3; sadness: p=1/2 r=1 f1=2/3; five classes 0 -> (4/3)/7.
     assert_eq!(
-        last, "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3",
+        last, "accuracy=0.6667 macro_f1=0.1905 coverage=0.6667 n=3",
         "{text}"
     );
     assert!(
         text.contains("gold\\pred"),
         "confusion matrix first:\n{text}"
     );
+    // The rules alone count it wrong as "none": joy f1=2/3, sadness f1=1 -> (5/3)/7.
+    let out = run
+        .cmd()
+        .args(["eval", "text", "--method", "tuned-without-model"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines().last().unwrap(),
+        "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3",
+        "{text}"
+    );
+}
+
+/// `eval fit` reports cross-validated figures and writes a model; `eval text` on the very posts
+/// a model was fitted on cross-validates instead of scoring them with the model that saw them.
+#[test]
+fn fitting_reports_cross_validated_figures() {
+    let run = Run::new();
+    let file = run.dir.path().join("posts.jsonl");
+    let mut lines = String::new();
+    for i in 0..40 {
+        let (text, label) = match i % 4 {
+            0 => ("今天真开心", "happiness"),
+            1 => ("好伤心，想哭", "sadness"),
+            2 => ("气死我了", "anger"),
+            _ => ("太恶心了", "disgust"),
+        };
+        lines.push_str(&format!(
+            "{{\"content\": \"{text}{i}\", \"label\": \"{label}\"}}\n"
+        ));
+    }
+    std::fs::write(&file, lines).unwrap();
+    let model = run.dir.path().join("model.json");
+    let out = run
+        .cmd()
+        .args(["eval", "fit", "--folds", "5", "--out"])
+        .arg(&model)
+        .arg(&file)
+        .succeed();
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .starts_with("accuracy=1.0000 macro_f1=0.5714"),
+        "{text}"
+    );
+    let fitted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(fitted["trained_on"]["n"], 40);
+    assert_eq!(fitted["cross_validated"]["folds"], 5);
+    assert!(fitted["ngrams"].as_object().unwrap().len() > 4);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("5-fold cross-validated"));
 }
 
 #[test]
@@ -196,13 +254,7 @@ fn import_then_stats_on_an_empty_database() {
         .cmd()
         .args(["--no-demo", "import", "playlists"])
         .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeed();
     assert!(
         stdout(&out).contains("playlists=1 tracks=2"),
         "{}",
@@ -502,17 +554,10 @@ fn a_fleet_on_postgres_follows_catalog_changes() {
         "9900000001\t下雨天听的伤心歌\t500\t9900000101::眼泪的雨::新歌手::50\t9900000102::心碎的夜晚::新歌手::40\t9900000103::一个人的难过::新歌手|另一位::30\n",
     )
     .unwrap();
-    let out = run
-        .cmd()
+    run.cmd()
         .env("DATABASE_URL", &db.url)
         .args(["import", "playlists", dump.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeed();
 
     let want = before[0] + 3;
     for (p, _) in &servers {
@@ -547,13 +592,7 @@ fn config_file_environment_and_json_logs() {
         .cmd()
         .env_remove("DATABASE_URL")
         .args(["catalog", "stats", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeed();
     assert!(from_file.exists());
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stats["tracks"], 0, "no_demo = true from the file");
@@ -564,16 +603,9 @@ fn config_file_environment_and_json_logs() {
         "database_url = \"sqlite:///nonexistent/dir/x.db?mode=rwc\"\n",
     )
     .unwrap();
-    let out = run
-        .cmd()
+    run.cmd()
         .args(["--config", other.to_str().unwrap(), "catalog", "stats"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .succeed();
 
     // A token in a file others can read is refused, with the fix in the message.
     let secret = dir.join("secret.toml");

@@ -7,7 +7,7 @@
 //! on requests ignore the proxy.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use moodtune_core::{Engine, RecommendError, Recommendation};
 use serenity::all::{
@@ -20,7 +20,8 @@ use serenity::all::{
 use serenity::http::HttpBuilder;
 
 use crate::messages::Lang;
-use crate::outcome::log_outcome;
+use crate::metrics::Metrics;
+use crate::outcome::{outcome_of, traced};
 use crate::paging::{decode_more, encode_more};
 use crate::ratelimit::RateLimiter;
 use crate::render;
@@ -55,6 +56,8 @@ pub struct DiscordOptions {
     pub every: Duration,
     /// Largest attachment downloaded.
     pub max_image_bytes: u64,
+    /// Where requests are counted (shared with the other adapters of the process).
+    pub metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for DiscordOptions {
@@ -81,6 +84,7 @@ impl DiscordOptions {
             burst: 5,
             every: Duration::from_secs(6),
             max_image_bytes: 10 * 1024 * 1024,
+            metrics: Arc::default(),
         }
     }
 
@@ -324,32 +328,28 @@ impl Handler {
                     .ephemeral(true),
             )
         } else if let Some((emotion, offset)) = decode_more(&press.data.custom_id) {
-            let started = Instant::now();
             let user = press.user.id.get();
-            let result = match self.limiter.check(user) {
-                Err(wait) => Err(wait),
-                Ok(()) => Ok(self
+            let request = async {
+                if let Err(wait) = self.limiter.check(user) {
+                    return (note_response(&rate_text(lang, wait)), "rate_limited");
+                }
+                let result = self
                     .engine
                     .recommend_emotion(&emotion, self.opts.k, offset)
-                    .await),
+                    .await;
+                let outcome = outcome_of(&result);
+                let response = match result {
+                    Ok(rec) if !rec.tracks.is_empty() => CreateInteractionResponse::UpdateMessage(
+                        CreateInteractionResponseMessage::new()
+                            .embed(embed(&rec, lang))
+                            .components(buttons(&rec, self.opts.k, lang)),
+                    ),
+                    Ok(_) => note_response(m.no_more),
+                    Err(e) => note_response(&m.error(&e)),
+                };
+                (response, outcome)
             };
-            match result {
-                Err(wait) => note_response(&rate_text(lang, wait)),
-                Ok(result) => {
-                    log_outcome("discord", &result, Some(user), started);
-                    match result {
-                        Ok(rec) if !rec.tracks.is_empty() => {
-                            CreateInteractionResponse::UpdateMessage(
-                                CreateInteractionResponseMessage::new()
-                                    .embed(embed(&rec, lang))
-                                    .components(buttons(&rec, self.opts.k, lang)),
-                            )
-                        }
-                        Ok(_) => note_response(m.no_more),
-                        Err(e) => note_response(&m.error(&e)),
-                    }
-                }
-            }
+            traced(&self.opts.metrics, "discord", "more", Some(user), request).await
         } else {
             note_response(m.stale_button)
         };
@@ -358,28 +358,32 @@ impl Handler {
         }
     }
 
-    /// Turns an ask into a reply: checks the rate limit and the attachment, runs the engine.
+    /// Turns an ask into a reply, inside the request's span.
     async fn answer(&self, ask: Ask<'_>, user: u64, lang: Lang) -> Reply {
+        let endpoint = match ask {
+            Ask::Text(_) => "text",
+            Ask::Image(_) => "photo",
+        };
+        let request = self.answer_untraced(ask, user, lang);
+        traced(&self.opts.metrics, "discord", endpoint, Some(user), request).await
+    }
+
+    /// Checks the rate limit and the attachment, runs the engine; says how it went.
+    async fn answer_untraced(&self, ask: Ask<'_>, user: u64, lang: Lang) -> (Reply, &'static str) {
         let m = lang.messages();
         if let Err(wait) = self.limiter.check(user) {
-            return Reply::Note(rate_text(lang, wait));
+            return (Reply::Note(rate_text(lang, wait)), "rate_limited");
         }
-        let started = Instant::now();
         let result: Result<Recommendation, RecommendError> = match ask {
             Ask::Text(text) => self.engine.recommend_text(&text, self.opts.k).await,
             Ask::Image(a) => {
                 if !looks_like_image(a) {
-                    return Reply::Note(m.photo_not_image.to_string());
+                    return (Reply::Note(m.photo_not_image.to_string()), "not_an_image");
                 }
                 if u64::from(a.size) > self.opts.max_image_bytes {
-                    return Reply::Note(
-                        m.photo_too_large.replace(
-                            "{max}",
-                            &(self.opts.max_image_bytes / (1024 * 1024))
-                                .max(1)
-                                .to_string(),
-                        ),
-                    );
+                    let max = (self.opts.max_image_bytes / (1024 * 1024)).max(1);
+                    let note = m.photo_too_large.replace("{max}", &max.to_string());
+                    return (Reply::Note(note), "image_too_large");
                 }
                 match a.download().await {
                     Ok(bytes) => self
@@ -389,20 +393,21 @@ impl Handler {
                         .map(|(rec, _faces)| rec),
                     Err(e) => {
                         tracing::warn!(error = %e, "discord: attachment download failed");
-                        return Reply::Note(m.photo_damaged.to_string());
+                        return (Reply::Note(m.photo_damaged.to_string()), "download_failed");
                     }
                 }
             }
         };
-        log_outcome("discord", &result, Some(user), started);
-        match result {
+        let outcome = outcome_of(&result);
+        let reply = match result {
             Ok(rec) if rec.tracks.is_empty() => Reply::Note(m.no_more.to_string()),
             Ok(rec) => Reply::Songs {
                 embed: Box::new(embed(&rec, lang)),
                 buttons: buttons(&rec, self.opts.k, lang),
             },
             Err(e) => Reply::Note(m.error(&e)),
-        }
+        };
+        (reply, outcome)
     }
 }
 

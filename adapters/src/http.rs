@@ -5,22 +5,26 @@
 //! `{"error": {"code", "message"}}` with 400 (bad input), 413 (too large), 415 (not an image),
 //! 422 (no emotion / no face), 429 (rate limited) or 503 (not ready). `GET /healthz` says the
 //! process is alive, `GET /readyz` that the database answers and the index is complete,
-//! `GET /metrics` is Prometheus text.
+//! `GET /metrics` is Prometheus text, `GET /v1/openapi.json` describes all of this: it is derived
+//! from the handlers' annotations and the wire types they send, so it cannot fall behind them.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use moodtune_core::recommend::{FaceView, RecommendationView, TrackView};
 use moodtune_core::{Engine, RecommendError};
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::{OpenApi, ToSchema};
 
+use crate::metrics::Metrics;
+use crate::outcome::{hash_id, traced};
 use crate::ratelimit::RateLimiter;
 
 /// How to run the HTTP API.
@@ -32,6 +36,8 @@ pub struct HttpOptions {
     pub burst: u32,
     /// ...refilled at one per this period.
     pub every: Duration,
+    /// Where requests are counted (shared with the other adapters of the process).
+    pub metrics: Arc<Metrics>,
 }
 
 /// Why the server could not start.
@@ -42,63 +48,95 @@ pub struct HttpError {
     source: std::io::Error,
 }
 
-/// Latency histogram bucket bounds, in seconds.
-const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
-
-#[derive(Default)]
-struct Histogram {
-    counts: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, d: Duration) {
-        let secs = d.as_secs_f64();
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                self.counts[i].fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros
-            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
-    }
-
-    fn render(&self, name: &str, label: &str, out: &mut String) {
-        for (i, b) in BUCKETS.iter().enumerate() {
-            out.push_str(&format!(
-                "{name}_bucket{{{label},le=\"{b}\"}} {}\n",
-                self.counts[i].load(Ordering::Relaxed)
-            ));
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        out.push_str(&format!("{name}_bucket{{{label},le=\"+Inf\"}} {count}\n"));
-        out.push_str(&format!(
-            "{name}_sum{{{label}}} {}\n",
-            self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        out.push_str(&format!("{name}_count{{{label}}} {count}\n"));
-    }
-}
-
 struct AppState {
     engine: Arc<Engine>,
     limiter: RateLimiter,
-    outcomes: Mutex<std::collections::BTreeMap<(&'static str, &'static str), u64>>,
-    text_latency: Histogram,
-    photo_latency: Histogram,
+    metrics: Arc<Metrics>,
 }
 
-impl AppState {
-    fn count(&self, endpoint: &'static str, outcome: &'static str) {
-        *self
-            .outcomes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((endpoint, outcome))
-            .or_default() += 1;
-    }
+/// The OpenAPI document of this API, derived from the handlers below and the types they send.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "moodtune",
+        description = "Songs for a mood: send how you feel (text) or a selfie, get song links."
+    ),
+    paths(recommend_text, recommend_photo, healthz, readyz, metrics, openapi_json),
+    components(schemas(
+        RecommendRequest,
+        PhotoForm,
+        RecommendationView,
+        TrackView,
+        FaceView,
+        ErrorBody,
+        ErrorDetail,
+        Readiness,
+        IndexReadiness
+    )),
+    tags((name = "recommend", description = "Songs for a mood"), (name = "operations", description = "Probes and metrics"))
+)]
+pub struct ApiDoc;
+
+/// Body of `POST /v1/recommend`.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[schema(example = json!({"text": "下雨天有点想家", "k": 10}))]
+pub struct RecommendRequest {
+    /// How the person feels, in their words (Chinese or English; up to 5,000 characters).
+    pub text: String,
+    /// Songs to return, 1 to 50 (default 10).
+    #[schema(minimum = 1, maximum = 50)]
+    pub k: Option<u64>,
+}
+
+/// Form of `POST /v1/recommend/photo` (multipart/form-data).
+#[derive(Debug, ToSchema)]
+pub struct PhotoForm {
+    /// The photo: JPEG, PNG, WebP or GIF (first frame), up to 20 MB.
+    #[schema(value_type = String, format = Binary)]
+    pub img: Vec<u8>,
+    /// Songs to return, 1 to 50 (default 10).
+    #[schema(minimum = 1, maximum = 50)]
+    pub k: Option<u64>,
+}
+
+/// Every error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code for programs, a sentence for people.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `bad_json`, `bad_request`, `empty_text`, `text_too_long`, `image_too_large`,
+    /// `not_an_image`, `image_damaged`, `no_emotion`, `no_face`, `rate_limited`,
+    /// `storage_unavailable`, `vision_unavailable`, `empty_catalog`.
+    pub code: String,
+    /// A short explanation fit to show a user.
+    pub message: String,
+}
+
+/// Body of `GET /readyz`.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct Readiness {
+    /// Whether this process should get traffic (database answers and the index is complete).
+    pub ready: bool,
+    /// Whether the database answered a ping.
+    pub database: bool,
+    /// The index in use.
+    pub index: IndexReadiness,
+}
+
+/// The index part of `GET /readyz`.
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct IndexReadiness {
+    /// `exact` while the HNSW index builds, then `hnsw`.
+    pub kind: String,
+    /// Distinct emotion vectors indexed.
+    pub vectors: usize,
+    /// Whether the final index for the current catalog is in place.
+    pub complete: bool,
 }
 
 /// An error answer: status plus `{"error": {"code", "message"}}`.
@@ -106,11 +144,13 @@ struct ApiError(StatusCode, &'static str, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            Json(json!({"error": {"code": self.1, "message": self.2}})),
-        )
-            .into_response()
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.1.to_string(),
+                message: self.2,
+            },
+        };
+        (self.0, Json(body)).into_response()
     }
 }
 
@@ -123,6 +163,9 @@ impl From<&RecommendError> for ApiError {
             "no_emotion" | "no_face" => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
+        if let RecommendError::Storage(cause) = e {
+            tracing::error!(error = %cause, "storage failed");
+        }
         ApiError(status, e.code(), e.to_string())
     }
 }
@@ -132,14 +175,13 @@ pub fn router(engine: Arc<Engine>, opts: &HttpOptions) -> Router {
     let state = Arc::new(AppState {
         engine,
         limiter: RateLimiter::new(opts.burst, opts.every),
-        outcomes: Mutex::new(Default::default()),
-        text_latency: Histogram::default(),
-        photo_latency: Histogram::default(),
+        metrics: opts.metrics.clone(),
     });
     Router::new()
         .route("/v1/recommend", post(recommend_text))
         .route("/v1/recommend/photo", post(recommend_photo))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/v1/openapi.json", get(openapi_json))
+        .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         // Photos up to the engine's limit plus multipart overhead; larger bodies get 413.
@@ -171,12 +213,16 @@ pub async fn run(
     Ok(())
 }
 
-fn limit(state: &AppState, peer: &SocketAddr) -> Result<(), ApiError> {
-    let key = match peer.ip() {
+/// A client address as a number: the rate limiter's key and, hashed, the "user" of logs.
+fn client_key(peer: &SocketAddr) -> u64 {
+    match peer.ip() {
         std::net::IpAddr::V4(a) => u32::from(a) as u64,
         std::net::IpAddr::V6(a) => (u128::from(a) >> 64) as u64,
-    };
-    state.limiter.check(key).map_err(|wait| {
+    }
+}
+
+fn limit(state: &AppState, peer: &SocketAddr) -> Result<(), ApiError> {
+    state.limiter.check(client_key(peer)).map_err(|wait| {
         ApiError(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -185,13 +231,46 @@ fn limit(state: &AppState, peer: &SocketAddr) -> Result<(), ApiError> {
     })
 }
 
+/// Runs a handler's work inside the request span and accounts for it.
+async fn account<T>(
+    state: &AppState,
+    endpoint: &'static str,
+    peer: &SocketAddr,
+    work: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, ApiError> {
+    let request = async {
+        let result = work.await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.1,
+        };
+        (result, outcome)
+    };
+    let user = Some(hash_id(client_key(peer)));
+    traced(&state.metrics, "http", endpoint, user, request).await
+}
+
+/// Songs for a mood in words.
+#[utoipa::path(
+    post,
+    path = "/v1/recommend",
+    tag = "recommend",
+    request_body = RecommendRequest,
+    responses(
+        (status = 200, description = "The mood read and the songs for it", body = RecommendationView),
+        (status = 400, description = "Not JSON, no `text`, `k` out of range, or empty text", body = ErrorBody),
+        (status = 413, description = "Text too long", body = ErrorBody),
+        (status = 422, description = "No emotion found in the text", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+        (status = 503, description = "Database or catalog not available", body = ErrorBody),
+    )
+)]
 async fn recommend_text(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let started = Instant::now();
-    let result = async {
+) -> Result<Json<RecommendationView>, ApiError> {
+    let work = async {
         limit(&state, &peer)?;
         let v: Value = serde_json::from_slice(&body).map_err(|e| {
             ApiError(
@@ -200,114 +279,95 @@ async fn recommend_text(
                 format!("The body must be JSON: {e}"),
             )
         })?;
-        let text = v.get("text").and_then(Value::as_str).ok_or_else(|| {
+        let req: RecommendRequest = serde_json::from_value(v).map_err(|_| {
             ApiError(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "Send {\"text\": \"how you feel\", \"k\": 10}.".into(),
             )
         })?;
-        let k = k_of(&v)?;
+        let k = k_of(req.k)?;
         let rec = state
             .engine
-            .recommend_text(text, k)
+            .recommend_text(&req.text, k)
             .await
             .map_err(|e| ApiError::from(&e))?;
-        Ok(Json(rec.to_json()))
-    }
-    .await;
-    state.text_latency.observe(started.elapsed());
-    state.count("text", outcome(&result));
-    result
+        Ok(Json(rec.view(None)))
+    };
+    account(&state, "text", &peer, work).await
 }
 
-fn k_of(v: &Value) -> Result<usize, ApiError> {
-    match v.get("k") {
-        None | Some(Value::Null) => Ok(moodtune_core::recommend::DEFAULT_K),
-        Some(k) => k
-            .as_u64()
-            .filter(|k| (1..=50).contains(k))
-            .map(|k| k as usize)
-            .ok_or_else(|| {
-                ApiError(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    "k must be a whole number from 1 to 50.".into(),
-                )
-            }),
+fn k_of(k: Option<u64>) -> Result<usize, ApiError> {
+    match k {
+        None => Ok(moodtune_core::recommend::DEFAULT_K),
+        Some(k) if (1..=50).contains(&k) => Ok(k as usize),
+        Some(_) => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "k must be a whole number from 1 to 50.".into(),
+        )),
     }
 }
 
-fn outcome<T>(r: &Result<T, ApiError>) -> &'static str {
-    match r {
-        Ok(_) => "ok",
-        Err(e) => e.1,
-    }
-}
-
+/// Songs for the mood of the faces in a photo (the seed's `curl -F "img=@photo.jpg"`).
+#[utoipa::path(
+    post,
+    path = "/v1/recommend/photo",
+    tag = "recommend",
+    request_body(content = PhotoForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 200, description = "The mood read, the faces found and the songs", body = RecommendationView),
+        (status = 400, description = "No `img` field, or a damaged image", body = ErrorBody),
+        (status = 413, description = "Photo too large (bytes or pixels)", body = ErrorBody),
+        (status = 415, description = "Not an image", body = ErrorBody),
+        (status = 422, description = "No face found", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+        (status = 503, description = "Models or database not available", body = ErrorBody),
+    )
+)]
 async fn recommend_photo(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let started = Instant::now();
-    let result = async {
+) -> Result<Json<RecommendationView>, ApiError> {
+    let work = async {
         limit(&state, &peer)?;
-        let mut multipart = multipart.map_err(|_| {
+        let no_img = || {
             ApiError(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
                 "Send the photo as multipart field \"img\".".into(),
             )
-        })?;
+        };
+        let mut multipart = multipart.map_err(|_| no_img())?;
         let mut img = None;
-        let mut k = moodtune_core::recommend::DEFAULT_K;
-        loop {
-            let field = multipart
-                .next_field()
-                .await
-                .map_err(|e| multipart_error(&e))?;
-            let Some(field) = field else { break };
+        let mut k = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| multipart_error(&e))?
+        {
             match field.name() {
                 Some("img") => {
-                    img = Some(
-                        field
-                            .bytes()
-                            .await
-                            .map_err(|e| multipart_error(&e))?
-                            .to_vec(),
-                    )
+                    let bytes = field.bytes().await.map_err(|e| multipart_error(&e))?;
+                    img = Some(bytes.to_vec());
                 }
                 Some("k") => {
                     let text = field.text().await.map_err(|e| multipart_error(&e))?;
-                    k = k_of(&json!({"k": text.trim().parse::<u64>().ok()}))?;
+                    k = Some(text.trim().parse::<u64>().unwrap_or(0));
                 }
                 _ => {}
             }
         }
-        let img = img.ok_or_else(|| {
-            ApiError(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "Send the photo as multipart field \"img\".".into(),
-            )
-        })?;
+        let img = img.ok_or_else(no_img)?;
         let (rec, faces) = state
             .engine
-            .recommend_photo(img, k)
+            .recommend_photo(img, k_of(k)?)
             .await
             .map_err(|e| ApiError::from(&e))?;
-        let mut v = rec.to_json();
-        v["faces"] = faces
-            .iter()
-            .map(|f| json!({"bbox": f.bbox, "score": f.score, "emotion": f.emotion.to_map()}))
-            .collect();
-        Ok(Json(v))
-    }
-    .await;
-    state.photo_latency.observe(started.elapsed());
-    state.count("photo", outcome(&result));
-    result
+        Ok(Json(rec.view(Some(&faces))))
+    };
+    account(&state, "photo", &peer, work).await
 }
 
 fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
@@ -326,55 +386,70 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Readiness: the database answers and the index for the current catalog is complete.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready for traffic", body = Readiness),
+        (status = 503, description = "Not ready yet (or the database is down)", body = Readiness),
+    ))]
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let db = state.engine.catalog().ping().await;
+    let database = state.engine.catalog().ping().await;
     let index = state.engine.index_info();
-    let ready = db && index.complete && index.len > 0;
-    let body = Json(
-        json!({"ready": ready, "database": db, "index": {"kind": index.kind, "vectors": index.len, "complete": index.complete}}),
-    );
+    let ready = database && index.complete && index.len > 0;
+    let body = Readiness {
+        ready,
+        database,
+        index: IndexReadiness {
+            kind: index.kind.to_string(),
+            vectors: index.len,
+            complete: index.complete,
+        },
+    };
     let status = if ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, body).into_response()
+    (status, Json(body)).into_response()
 }
 
+/// Prometheus metrics: requests by adapter, endpoint and outcome; latency histograms; index
+/// size; catalog version; model backend.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let mut out = String::new();
-    out.push_str("# HELP moodtune_requests_total Requests by adapter, endpoint and outcome.\n# TYPE moodtune_requests_total counter\n");
-    for ((endpoint, outcome), n) in state
-        .outcomes
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .iter()
-    {
-        out.push_str(&format!("moodtune_requests_total{{adapter=\"http\",endpoint=\"{endpoint}\",outcome=\"{outcome}\"}} {n}\n"));
-    }
-    out.push_str("# HELP moodtune_request_seconds Request latency.\n# TYPE moodtune_request_seconds histogram\n");
-    state
-        .text_latency
-        .render("moodtune_request_seconds", "endpoint=\"text\"", &mut out);
-    state
-        .photo_latency
-        .render("moodtune_request_seconds", "endpoint=\"photo\"", &mut out);
+    state.metrics.render(&mut out);
     let index = state.engine.index_info();
     out.push_str(&format!(
         "# HELP moodtune_index_vectors Distinct vectors in the index.\n# TYPE moodtune_index_vectors gauge\nmoodtune_index_vectors{{kind=\"{}\"}} {}\n",
         index.kind, index.len
     ));
     out.push_str(&format!(
-        "# TYPE moodtune_index_tracks gauge\nmoodtune_index_tracks {}\n",
+        "# HELP moodtune_index_tracks Tracks reachable through the index.\n# TYPE moodtune_index_tracks gauge\nmoodtune_index_tracks {}\n",
         index.tracks
     ));
     let version = state.engine.catalog().version().await.unwrap_or(-1);
     out.push_str(&format!(
-        "# TYPE moodtune_catalog_version gauge\nmoodtune_catalog_version {version}\n"
+        "# HELP moodtune_catalog_version Catalog version in the database.\n# TYPE moodtune_catalog_version gauge\nmoodtune_catalog_version {version}\n"
     ));
     let backend = moodtune_core::vision::backend().unwrap_or("unavailable");
     out.push_str(&format!(
-        "# TYPE moodtune_model_backend gauge\nmoodtune_model_backend{{backend=\"{backend}\"}} 1\n"
+        "# HELP moodtune_model_backend ONNX backend of the photo models.\n# TYPE moodtune_model_backend gauge\nmoodtune_model_backend{{backend=\"{backend}\"}} 1\n"
     ));
     ([("content-type", "text/plain; version=0.0.4")], out)
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
 }

@@ -9,6 +9,7 @@ pub mod console;
 pub mod discord;
 pub mod http;
 pub mod messages;
+pub mod metrics;
 pub mod outcome;
 pub mod paging;
 pub mod ratelimit;

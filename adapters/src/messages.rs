@@ -107,6 +107,8 @@ pub struct Messages {
     pub photo_damaged: &'static str,
     /// No face found.
     pub photo_no_face: &'static str,
+    /// People in the photo, but no mood read from them.
+    pub photo_no_mood: &'static str,
     /// Discord: description of the /mood slash command.
     pub discord_command: &'static str,
     /// Discord: description of its `text` option.
@@ -140,6 +142,7 @@ impl Messages {
                 VisionError::NotAnImage => self.photo_not_image.to_string(),
                 VisionError::Damaged(_) => self.photo_damaged.to_string(),
                 VisionError::NoFace => self.photo_no_face.to_string(),
+                VisionError::NoMood => self.photo_no_mood.to_string(),
                 VisionError::Model(_) => self.photo_unavailable.to_string(),
             },
         }
@@ -180,6 +183,7 @@ static EN: Messages = Messages {
     photo_not_image: "That doesn't look like a photo I can read (PNG, JPEG, WebP or GIF).",
     photo_damaged: "I couldn't open that photo; it seems damaged. Try another?",
     photo_no_face: "I can't see a face in that photo. Tell me in words?",
+    photo_no_mood: "I can't read a mood in that photo. Tell me in words?",
     discord_command: "Songs for how you feel: describe it, or send a selfie",
     discord_text_option: "How you feel, in a few words (e.g. 下雨天有点想家)",
     discord_image_option: "A selfie: I read the mood from your face",
@@ -223,6 +227,7 @@ static ZH: Messages = Messages {
     photo_not_image: "这看起来不是我能读的照片（PNG、JPEG、WebP 或 GIF）。",
     photo_damaged: "这张照片打不开，好像损坏了，换一张试试？",
     photo_no_face: "照片里我没看到人脸，用文字告诉我你的心情好吗？",
+    photo_no_mood: "这张照片我读不出心情，用文字告诉我好吗？",
     discord_command: "按心情推荐歌曲：用文字描述，或者发一张自拍",
     discord_text_option: "用几个字描述你的心情（例如：下雨天有点想家）",
     discord_image_option: "一张自拍：我从表情读出你的心情",

@@ -23,7 +23,8 @@ use teloxide::types::{
 };
 
 use crate::messages::Lang;
-use crate::outcome::log_outcome;
+use crate::metrics::Metrics;
+use crate::outcome::{outcome_of, traced};
 use crate::paging::{decode_more, encode_more};
 use crate::ratelimit::RateLimiter;
 use crate::render;
@@ -47,6 +48,8 @@ pub struct TelegramOptions {
     pub max_photo_bytes: u32,
     /// Receive updates by webhook instead of long polling.
     pub webhook: Option<Webhook>,
+    /// Where requests are counted (shared with the other adapters of the process).
+    pub metrics: Arc<Metrics>,
 }
 
 /// Webhook mode: Telegram POSTs updates to `url`, which a load balancer routes to `listen`.
@@ -97,6 +100,7 @@ impl TelegramOptions {
             every: Duration::from_secs(6),
             max_photo_bytes: 10 * 1024 * 1024,
             webhook: None,
+            metrics: Arc::default(),
         }
     }
 }
@@ -108,6 +112,7 @@ struct State {
     default_lang: Lang,
     k: usize,
     max_photo_bytes: u32,
+    metrics: Arc<Metrics>,
 }
 
 impl State {
@@ -150,6 +155,7 @@ pub async fn run(
         default_lang: opts.default_lang,
         k: opts.k.clamp(1, 20),
         max_photo_bytes: opts.max_photo_bytes,
+        metrics: opts.metrics.clone(),
     });
     register_commands(&bot).await;
     let handler = dptree::entry()
@@ -519,48 +525,45 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
                     }
                 }
             }
-            if let Some(user) = &msg.from {
-                if let Err(wait) = state.limiter.check(user.id.0) {
-                    let secs = wait.as_secs().max(1).to_string();
-                    return reply(escape(&m.rate_limited.replace("{secs}", &secs)), None)
-                        .await
-                        .map(drop);
-                }
-            }
-            let _ = bot.send_chat_action(msg.chat.id, ChatAction::Typing).await;
-            let started = std::time::Instant::now();
-            let result = match image
+            let photo = image
                 .filter(|_| mood_text.trim().is_empty())
-                .and_then(image_of)
-            {
-                Some(file) => match download(&bot, &file, state.max_photo_bytes).await {
-                    Ok(bytes) => state
-                        .engine
-                        .recommend_photo(bytes, state.k)
-                        .await
-                        .map(|(rec, _)| rec),
-                    Err(DownloadError::TooLarge(size)) => {
-                        Err(RecommendError::Photo(VisionError::TooLarge {
-                            bytes: size as usize,
-                            max: state.max_photo_bytes as usize,
-                        }))
+                .and_then(image_of);
+            let endpoint = if photo.is_some() { "photo" } else { "text" };
+            let user = msg.from.as_ref().map(|u| u.id.0);
+            let request = async {
+                if let Some(user) = user {
+                    if let Err(wait) = state.limiter.check(user) {
+                        let secs = wait.as_secs().max(1).to_string();
+                        let text = escape(&m.rate_limited.replace("{secs}", &secs));
+                        return (reply(text, None).await.map(drop), "rate_limited");
                     }
-                    Err(DownloadError::Request(e)) => return Err(e),
-                },
-                None => state.engine.recommend_text(&mood_text, state.k).await,
+                }
+                let _ = bot.send_chat_action(msg.chat.id, ChatAction::Typing).await;
+                let result = match photo {
+                    Some(file) => match download(&bot, &file, state.max_photo_bytes).await {
+                        Ok(bytes) => state
+                            .engine
+                            .recommend_photo(bytes, state.k)
+                            .await
+                            .map(|(rec, _)| rec),
+                        Err(DownloadError::TooLarge(size)) => {
+                            Err(RecommendError::Photo(VisionError::TooLarge {
+                                bytes: size as usize,
+                                max: state.max_photo_bytes as usize,
+                            }))
+                        }
+                        Err(DownloadError::Request(e)) => return (Err(e), "download_failed"),
+                    },
+                    None => state.engine.recommend_text(&mood_text, state.k).await,
+                };
+                let outcome = outcome_of(&result);
+                let sent = match result {
+                    Ok(rec) => reply(reply_html(&rec, lang), Some(keyboard(&rec, state.k, lang))),
+                    Err(e) => reply(escape(&m.error(&e)), None),
+                };
+                (sent.await.map(drop), outcome)
             };
-            log_outcome(
-                "telegram",
-                &result,
-                msg.from.as_ref().map(|u| u.id.0),
-                started,
-            );
-            match result {
-                Ok(rec) => reply(reply_html(&rec, lang), Some(keyboard(&rec, state.k, lang)))
-                    .await
-                    .map(drop),
-                Err(e) => reply(escape(&m.error(&e)), None).await.map(drop),
-            }
+            traced(&state.metrics, "telegram", endpoint, user, request).await
         }
     }
 }
@@ -632,21 +635,42 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
         send(bot.answer_callback_query(q.id.clone()).text(m.stale_button)).await?;
         return Ok(());
     };
-    if let Err(wait) = state.limiter.check(q.from.id.0) {
-        let secs = wait.as_secs().max(1).to_string();
-        send(
-            bot.answer_callback_query(q.id.clone())
-                .text(m.rate_limited.replace("{secs}", &secs)),
+    let request = async {
+        if let Err(wait) = state.limiter.check(q.from.id.0) {
+            let secs = wait.as_secs().max(1).to_string();
+            let note = m.rate_limited.replace("{secs}", &secs);
+            let sent = send(bot.answer_callback_query(q.id.clone()).text(note)).await;
+            return (sent.map(drop), "rate_limited");
+        }
+        let result = state
+            .engine
+            .recommend_emotion(&emotion, state.k, offset)
+            .await;
+        let outcome = outcome_of(&result);
+        (
+            edit_with_more(&bot, &q, result, &state, lang).await,
+            outcome,
         )
-        .await?;
-        return Ok(());
-    }
-    let started = std::time::Instant::now();
-    let result = state
-        .engine
-        .recommend_emotion(&emotion, state.k, offset)
-        .await;
-    log_outcome("telegram", &result, Some(q.from.id.0), started);
+    };
+    traced(
+        &state.metrics,
+        "telegram",
+        "more",
+        Some(q.from.id.0),
+        request,
+    )
+    .await
+}
+
+/// Answers a "More like this" press by editing its message with the next songs.
+async fn edit_with_more(
+    bot: &Bot,
+    q: &CallbackQuery,
+    result: Result<Recommendation, RecommendError>,
+    state: &State,
+    lang: Lang,
+) -> HandlerResult {
+    let m = lang.messages();
     let (text, markup) = match &result {
         Ok(rec) if !rec.tracks.is_empty() => {
             (reply_html(rec, lang), Some(keyboard(rec, state.k, lang)))
@@ -672,31 +696,49 @@ async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult
     let lang = state.lang(Some(&q.from));
     let m = lang.messages();
     let query = q.query.trim();
-    if query.is_empty() || state.limiter.check(q.from.id.0).is_err() {
+    if query.is_empty() {
         send(bot.answer_inline_query(q.id.clone(), Vec::<InlineQueryResult>::new())).await?;
         return Ok(());
     }
-    let results: Vec<InlineQueryResult> = match state.engine.recommend_text(query, state.k).await {
-        Ok(rec) => {
-            let mood = render::mood_words(&rec.emotion);
-            let content = InputMessageContentText::new(reply_html(&rec, lang))
-                .parse_mode(ParseMode::Html)
-                .link_preview_options(no_preview());
-            let title = m.inline_title.replace("{mood}", query);
-            vec![
-                InlineQueryResultArticle::new("songs", title, InputMessageContent::Text(content))
-                    .description(mood)
-                    .into(),
-            ]
-        }
-        Err(_) => Vec::new(),
+    let request = async {
+        let (results, outcome): (Vec<InlineQueryResult>, _) = match state.limiter.check(q.from.id.0)
+        {
+            Err(_) => (Vec::new(), "rate_limited"),
+            Ok(()) => {
+                let result = state.engine.recommend_text(query, state.k).await;
+                let outcome = outcome_of(&result);
+                let results = match result {
+                    Ok(rec) => {
+                        let mood = render::mood_words(&rec.emotion);
+                        let content = InputMessageContentText::new(reply_html(&rec, lang))
+                            .parse_mode(ParseMode::Html)
+                            .link_preview_options(no_preview());
+                        let title = m.inline_title.replace("{mood}", query);
+                        let content = InputMessageContent::Text(content);
+                        vec![InlineQueryResultArticle::new("songs", title, content)
+                            .description(mood)
+                            .into()]
+                    }
+                    Err(_) => Vec::new(),
+                };
+                (results, outcome)
+            }
+        };
+        let sent = send(
+            bot.answer_inline_query(q.id.clone(), results)
+                .cache_time(60),
+        )
+        .await;
+        (sent.map(drop), outcome)
     };
-    send(
-        bot.answer_inline_query(q.id.clone(), results)
-            .cache_time(60),
+    traced(
+        &state.metrics,
+        "telegram",
+        "inline",
+        Some(q.from.id.0),
+        request,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn no_preview() -> LinkPreviewOptions {

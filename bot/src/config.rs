@@ -21,6 +21,10 @@ pub struct Global {
     /// A DLUT-format lexicon CSV to use instead of the embedded one.
     #[arg(long, global = true, env = "MOODTUNE_LEXICON")]
     pub lexicon: Option<PathBuf>,
+    /// Read photos with this exported EMOTIC model (NAME.thresholds.json beside it) instead of
+    /// the bundled face-expression models (see tools/export_emotic.py).
+    #[arg(long, global = true, env = "MOODTUNE_EMOTIC_MODEL")]
+    pub emotic_model: Option<PathBuf>,
     /// Do not load the bundled demo catalog into an empty database.
     #[arg(
         long,
@@ -110,6 +114,7 @@ impl Global {
         EngineConfig {
             database_url: self.database_url.clone(),
             lexicon_path: self.lexicon.clone(),
+            emotic_model: self.emotic_model.clone(),
             load_demo: !self.no_demo,
             method,
             db_max_connections: self.db_max_connections,
@@ -193,6 +198,7 @@ pub enum LogFormat {
 pub const FILE_KEYS: &[(&str, &str)] = &[
     ("database_url", "DATABASE_URL"),
     ("lexicon", "MOODTUNE_LEXICON"),
+    ("emotic_model", "MOODTUNE_EMOTIC_MODEL"),
     ("no_demo", "MOODTUNE_NO_DEMO"),
     ("lang", "MOODTUNE_LANG"),
     ("db_max_connections", "MOODTUNE_DB_MAX_CONNECTIONS"),

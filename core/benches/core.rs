@@ -48,6 +48,14 @@ fn bench_text(c: &mut Criterion) {
             }
         })
     });
+    // What a chat message costs: the lexicon analysis plus the class model's weighing.
+    g.bench_function("mood_posts", |b| {
+        b.iter(|| {
+            for p in &posts {
+                black_box(a.mood(black_box(p)));
+            }
+        })
+    });
     g.finish();
 }
 

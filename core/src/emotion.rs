@@ -306,12 +306,40 @@ impl Emotion {
             .unwrap_or(Category::PA)
     }
 
-    /// The main class with the largest total weight.
-    pub fn main_class(&self) -> MainClass {
+    /// Total weight per main class (in the order of [`MainClass::ALL`]; sums to 1).
+    pub fn main_class_shares(&self) -> [f32; 7] {
         let mut totals = [0.0f32; 7];
         for c in Category::ALL {
             totals[c.main_class().index()] += self.0[c.index()];
         }
+        totals
+    }
+
+    /// The same emotion with its main classes re-weighted to `shares` (renormalised over the
+    /// classes present): categories keep their proportions within a class, and a class with no
+    /// evidence stays absent. This is how the class model's judgement reaches the vector.
+    pub fn with_class_shares(&self, shares: &[f32; 7]) -> Emotion {
+        let current = self.main_class_shares();
+        let mut out = self.0;
+        for c in Category::ALL {
+            let k = c.main_class().index();
+            if current[k] > 0.0 {
+                out[c.index()] *= shares[k].max(0.0) / current[k];
+            }
+        }
+        let sum: f32 = out.iter().sum();
+        if sum <= 0.0 || !sum.is_finite() {
+            return *self;
+        }
+        for v in out.iter_mut() {
+            *v /= sum;
+        }
+        Emotion(out)
+    }
+
+    /// The main class with the largest total weight.
+    pub fn main_class(&self) -> MainClass {
+        let totals = self.main_class_shares();
         let mut best = 0;
         for i in 1..7 {
             if totals[i] > totals[best] {
@@ -364,6 +392,29 @@ impl Emotion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_shares_move_weight_between_present_classes_only() {
+        let mut v = [0.0f32; DIM];
+        v[Category::PA.index()] = 0.5; // joy
+        v[Category::NB.index()] = 0.25; // sadness
+        v[Category::NJ.index()] = 0.25; // sadness
+        let e = Emotion(v);
+        let mut shares = [0.0f32; 7];
+        shares[MainClass::Joy.index()] = 0.2;
+        shares[MainClass::Sadness.index()] = 0.6;
+        shares[MainClass::Anger.index()] = 0.2; // absent: stays absent
+        let r = e.with_class_shares(&shares);
+        assert!((r.get(Category::PA) - 0.25).abs() < 1e-6, "{r:?}");
+        assert!((r.get(Category::NB) - 0.375).abs() < 1e-6);
+        assert!((r.get(Category::NJ) - 0.375).abs() < 1e-6);
+        assert_eq!(r.get(Category::NA), 0.0);
+        assert_eq!(
+            e.with_class_shares(&[0.0; 7]),
+            e,
+            "no information: unchanged"
+        );
+    }
 
     #[test]
     fn codes_round_trip_in_seed_order() {

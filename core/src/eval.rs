@@ -1,9 +1,14 @@
 //! Evaluation of the text analyser on labelled posts (CLUE emotion2020 format).
 //!
 //! Each line is JSON with `content` and `label` (sadness happiness disgust like anger surprise
-//! fear). The prediction is the main class with the largest share of the detected emotion; a post
-//! with no emotion found counts as wrong (it is not "covered").
+//! fear). The default method predicts with the class model ([`crate::classify`]), which answers
+//! for every post; coverage still reports the share of posts in which the lexicon found an
+//! emotion. The rules (`--method seed`, `tuned-without-model`) predict the main class with the
+//! largest share of the detected emotion, and a post with no emotion found counts as wrong.
 
+use crate::classify::{
+    cross_validate, fingerprint, ClassModel, CvFigures, FitOptions, Sample, TrainingSet,
+};
 use crate::emotion::MainClass;
 use crate::text::TextAnalyzer;
 
@@ -60,6 +65,8 @@ pub struct EvalReport {
     pub coverage: f64,
     /// `confusion[gold][predicted]`; column 7 is "no emotion".
     pub confusion: [[usize; 8]; 7],
+    /// How the predictions were made.
+    pub scoring: Scoring,
 }
 
 impl EvalReport {
@@ -89,21 +96,106 @@ impl EvalReport {
     }
 }
 
-/// Predicts the main class of a text, `None` when no emotion is found.
-pub fn predict(analyzer: &TextAnalyzer, text: &str) -> Option<MainClass> {
-    analyzer.scores(text).finish().map(|e| e.main_class())
+/// How the predictions of an evaluation were made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    /// By the rules: the largest share of the lexicon's scores; no emotion found is wrong.
+    Rules,
+    /// By the shipped class model (the posts are not the ones it was fitted on).
+    Model,
+    /// The posts are the class model's own training data: each fold of them is predicted by a
+    /// model fitted on the other folds, so no post is scored by a model that saw it.
+    CrossValidated {
+        /// Folds.
+        folds: usize,
+    },
 }
 
-/// Runs the analyser over the examples.
+/// Folds of the cross-validation run when the posts are the class model's training data.
+pub const FOLDS: usize = 5;
+
+/// Predicts the main class of a text, `None` when the method cannot tell.
+pub fn predict(analyzer: &TextAnalyzer, text: &str) -> Option<MainClass> {
+    analyzer.main_class(text)
+}
+
+/// Class-model samples of every example, and whether the lexicon found any emotion in it.
+pub fn samples_of(analyzer: &TextAnalyzer, examples: &[Example]) -> (Vec<Sample>, Vec<bool>) {
+    examples
+        .iter()
+        .map(|ex| {
+            let a = analyzer.analyze(&ex.content);
+            (Sample::new(&a, &ex.content), !a.scores.is_empty())
+        })
+        .unzip()
+}
+
+/// Runs the analyser over the examples. With a class model, posts it was fitted on are
+/// cross-validated rather than scored by the model that saw them.
 pub fn evaluate(analyzer: &TextAnalyzer, examples: &[Example]) -> EvalReport {
     let mut confusion = [[0usize; 8]; 7];
-    for ex in examples {
-        let col = predict(analyzer, &ex.content)
-            .map(|c| c.index())
-            .unwrap_or(7);
-        confusion[ex.label.index()][col] += 1;
+    let (predictions, covered, scoring): (Vec<Option<MainClass>>, Vec<bool>, Scoring) =
+        match analyzer.class_model() {
+            None => {
+                let p: Vec<_> = examples
+                    .iter()
+                    .map(|e| predict(analyzer, &e.content))
+                    .collect();
+                let c = p.iter().map(Option::is_some).collect();
+                (p, c, Scoring::Rules)
+            }
+            Some(model) => {
+                let (xs, covered) = samples_of(analyzer, examples);
+                let fp = fingerprint(examples.iter().map(|e| (e.content.as_str(), e.label)));
+                if fp == model.trained_on.fingerprint {
+                    let ys: Vec<MainClass> = examples.iter().map(|e| e.label).collect();
+                    let p = cross_validate(&xs, &ys, FOLDS, &model.fitted_with);
+                    let scoring = Scoring::CrossValidated { folds: FOLDS };
+                    (p.into_iter().map(Some).collect(), covered, scoring)
+                } else {
+                    let p = xs.iter().map(|x| Some(model.predict(x))).collect();
+                    (p, covered, Scoring::Model)
+                }
+            }
+        };
+    for (ex, p) in examples.iter().zip(&predictions) {
+        confusion[ex.label.index()][p.map(|c| c.index()).unwrap_or(7)] += 1;
     }
-    report_from_confusion(confusion)
+    let mut report = report_from_confusion(confusion);
+    report.coverage = covered.iter().filter(|c| **c).count() as f64 / examples.len().max(1) as f64;
+    report.scoring = scoring;
+    report
+}
+
+/// Fits a class model to the examples: cross-validated figures first (the report), then the
+/// model fitted on all of them, stamped with their fingerprint and those figures.
+pub fn fit(
+    analyzer: &TextAnalyzer,
+    examples: &[Example],
+    folds: usize,
+    opts: &FitOptions,
+) -> (EvalReport, ClassModel) {
+    let (xs, covered) = samples_of(analyzer, examples);
+    let ys: Vec<MainClass> = examples.iter().map(|e| e.label).collect();
+    let predicted = cross_validate(&xs, &ys, folds, opts);
+    let mut confusion = [[0usize; 8]; 7];
+    for (y, p) in ys.iter().zip(&predicted) {
+        confusion[y.index()][p.index()] += 1;
+    }
+    let mut report = report_from_confusion(confusion);
+    report.coverage = covered.iter().filter(|c| **c).count() as f64 / examples.len().max(1) as f64;
+    report.scoring = Scoring::CrossValidated { folds };
+    let mut model = ClassModel::fit(&xs, &ys, opts);
+    model.trained_on = TrainingSet {
+        n: examples.len(),
+        fingerprint: fingerprint(examples.iter().map(|e| (e.content.as_str(), e.label))),
+    };
+    model.cross_validated = Some(CvFigures {
+        folds,
+        accuracy: report.accuracy,
+        macro_f1: report.macro_f1,
+    });
+    (report, model)
 }
 
 /// Computes the metrics from a confusion matrix.
@@ -135,6 +227,7 @@ pub fn report_from_confusion(confusion: [[usize; 8]; 7]) -> EvalReport {
         macro_f1: f1_sum / 7.0,
         coverage: (n - none) as f64 / nf,
         confusion,
+        scoring: Scoring::Rules,
     }
 }
 

@@ -5,8 +5,10 @@
 //! crate never imports teloxide or serenity, and adapters never touch the database or the index.
 
 pub mod catalog;
+pub mod classify;
 pub mod crawl;
 pub mod dump;
+pub mod emotic;
 pub mod emotion;
 pub mod eval;
 pub mod index;

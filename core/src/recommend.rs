@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::catalog::{Catalog, CatalogError, TrackInfo};
+use crate::emotic::EmoticModel;
 use crate::emotion::{Emotion, DIM};
 use crate::index::{dedup, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use crate::lexicon::{Lexicon, LoadReport};
@@ -48,6 +49,9 @@ pub struct EngineConfig {
     /// Tracks whose title contains one of these words are never recommended (DJ / 抖音 / remix
     /// re-uploads); empty to keep everything. ASCII words match whole words, case-insensitively.
     pub excluded_title_words: Vec<String>,
+    /// An exported EMOTIC model (with `.thresholds.json` beside it) to read photos with instead
+    /// of the bundled face-expression pipeline.
+    pub emotic_model: Option<PathBuf>,
 }
 
 /// Re-upload markers excluded by default, as the seed asked: DJ and remix versions, 抖音 edits and
@@ -84,6 +88,7 @@ impl Default for EngineConfig {
                 .iter()
                 .map(|w| w.to_string())
                 .collect(),
+            emotic_model: None,
         }
     }
 }
@@ -91,6 +96,9 @@ impl Default for EngineConfig {
 /// Why the engine could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The EMOTIC model named in the configuration could not be used (what is wrong with it).
+    #[error("cannot use the EMOTIC model: {0}")]
+    Emotic(String),
     /// The lexicon file could not be read.
     #[error("cannot read the lexicon file {path}: {source}")]
     LexiconRead {
@@ -156,6 +164,7 @@ impl RecommendError {
             RecommendError::Photo(V::NotAnImage) => "not_an_image",
             RecommendError::Photo(V::Damaged(_)) => "image_damaged",
             RecommendError::Photo(V::NoFace) => "no_face",
+            RecommendError::Photo(V::NoMood) => "no_emotion",
             RecommendError::Photo(V::Model(_)) => "vision_unavailable",
         }
     }
@@ -187,19 +196,82 @@ pub struct Recommendation {
 }
 
 impl Recommendation {
-    /// The JSON shape of `moodtune recommend --json` and the HTTP API.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "emotion": self.emotion.to_map(),
-            "tracks": self.tracks.iter().map(|t| serde_json::json!({
-                "id": t.info.id,
-                "name": t.info.name,
-                "artists": t.info.artists,
-                "url": t.url,
-                "distance": t.distance,
-            })).collect::<Vec<_>>(),
-        })
+    /// The wire shape of this reply (with the faces of a photo, when there was one).
+    pub fn view(&self, faces: Option<&[crate::vision::Face]>) -> RecommendationView {
+        RecommendationView {
+            emotion: self.emotion.to_map(),
+            tracks: self
+                .tracks
+                .iter()
+                .map(|t| TrackView {
+                    id: t.info.id,
+                    name: t.info.name.clone(),
+                    artists: t.info.artists.clone(),
+                    url: t.url.clone(),
+                    distance: t.distance,
+                })
+                .collect(),
+            faces: faces.map(|faces| {
+                faces
+                    .iter()
+                    .map(|f| FaceView {
+                        bbox: f.bbox,
+                        score: f.score,
+                        emotion: f.emotion.to_map(),
+                    })
+                    .collect()
+            }),
+        }
     }
+
+    /// The JSON of `moodtune recommend --json` and the HTTP API for a text mood.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.view(None)).unwrap_or_default()
+    }
+}
+
+/// The JSON a reply is sent as, by `moodtune recommend --json` and by the HTTP API alike: one type,
+/// so the two cannot drift apart and the API's OpenAPI schema is derived from what is really sent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecommendationView {
+    /// Weight of each of the 21 DLUT categories by code (`PA` 快乐, `NB` 悲伤, ...), summing to 1.
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, f32>))]
+    pub emotion: serde_json::Map<String, serde_json::Value>,
+    /// Songs, closest to the mood first.
+    pub tracks: Vec<TrackView>,
+    /// For a photo: every face read (absent for text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faces: Option<Vec<FaceView>>,
+}
+
+/// One song of a reply on the wire.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TrackView {
+    /// NetEase song id.
+    pub id: i64,
+    /// Title.
+    pub name: String,
+    /// Artist names in credit order.
+    pub artists: Vec<String>,
+    /// Link to the song.
+    pub url: String,
+    /// Euclidean distance between the mood and the song's emotion (smaller is closer).
+    pub distance: f32,
+}
+
+/// One face of a photo on the wire.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FaceView {
+    /// Box in the (EXIF-oriented) photo's pixels: x1, y1, x2, y2.
+    pub bbox: [f32; 4],
+    /// Detector confidence.
+    pub score: f32,
+    /// This face's emotion alone, by category code.
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, f32>))]
+    pub emotion: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The searchable state: an index over the distinct vectors, and for each distinct vector (slot)
@@ -228,6 +300,8 @@ pub struct IndexInfo {
 
 /// The recommender: cheap to share (`Arc<Engine>`), safe to call from many tasks.
 pub struct Engine {
+    /// The EMOTIC backend, when the operator supplied one.
+    emotic: Option<Arc<EmoticModel>>,
     photo_slots: tokio::sync::Semaphore,
     analyzer: Arc<TextAnalyzer>,
     catalog: Catalog,
@@ -365,7 +439,23 @@ impl Engine {
                 "tracks labelled"
             );
         }
+        let emotic = match &config.emotic_model {
+            None => None,
+            Some(path) => {
+                let path = path.clone();
+                let model = tokio::task::spawn_blocking(move || EmoticModel::load(&path))
+                    .await
+                    .expect("model loading does not panic")
+                    .map_err(|e| match e {
+                        crate::vision::VisionError::Model(detail) => StartError::Emotic(detail),
+                        other => StartError::Emotic(other.to_string()),
+                    })?;
+                tracing::info!(model = ?model, "photos are read with EMOTIC");
+                Some(Arc::new(model))
+            }
+        };
         let engine = Engine {
+            emotic,
             photo_slots: tokio::sync::Semaphore::new(config.photo_concurrency.max(1)),
             analyzer,
             catalog,
@@ -537,10 +627,7 @@ impl Engine {
     /// The mood of a text, or why there is none.
     pub fn text_emotion(&self, text: &str) -> Result<Emotion, RecommendError> {
         let text = self.check_text(text)?;
-        self.analyzer
-            .scores(text)
-            .finish()
-            .ok_or(RecommendError::NoEmotion)
+        self.analyzer.mood(text).ok_or(RecommendError::NoEmotion)
     }
 
     /// The mood of a photo (faces and their expressions), analysed on a blocking thread; at most
@@ -563,10 +650,13 @@ impl Engine {
             .await
             .map_err(|_| crate::vision::VisionError::Model("shutting down".into()))?;
         let started = Instant::now();
-        let result =
-            tokio::task::spawn_blocking(move || crate::vision::photo_mood(&bytes, &limits))
-                .await
-                .map_err(|e| crate::vision::VisionError::Model(e.to_string()))?;
+        let emotic = self.emotic.clone();
+        let result = tokio::task::spawn_blocking(move || match emotic {
+            Some(model) => model.photo_mood(&bytes, &limits),
+            None => crate::vision::photo_mood(&bytes, &limits),
+        })
+        .await
+        .map_err(|e| crate::vision::VisionError::Model(e.to_string()))?;
         tracing::debug!(
             ms = started.elapsed().as_millis() as u64,
             ok = result.is_ok(),

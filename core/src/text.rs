@@ -11,7 +11,8 @@
 
 use jieba_rs::{Jieba, KeywordExtract, KeywordExtractConfig, TfIdf};
 
-use crate::emotion::{Emotion, EmotionScores};
+use crate::classify::{self, ClassModel};
+use crate::emotion::{Emotion, EmotionScores, MainClass};
 use crate::lexicon::{Entry, Lexicon};
 use crate::symbols;
 
@@ -36,7 +37,7 @@ impl Default for Method {
 impl Method {
     /// Parses `seed` or `tuned`; `tuned-without-X,Y` switches parts of the tuned method off (for
     /// measuring what each part adds): X in symbols, supplement, substrings, negation, degree,
-    /// classnorm, firstsense.
+    /// classnorm, firstsense, english, model.
     pub fn parse(s: &str) -> Option<Method> {
         let s = s.trim().to_ascii_lowercase();
         if s == "seed" {
@@ -55,6 +56,7 @@ impl Method {
                     "classnorm" => t.class_norm = 0.0,
                     "firstsense" => t.first_sense = false,
                     "english" => t.english = false,
+                    "model" => t.class_model = false,
                     _ => return None,
                 }
             }
@@ -86,6 +88,9 @@ pub struct Tuning {
     /// Read English words too (NRC Emotion Lexicon): Discord users write English, and mixed
     /// messages use both lexicons. No language setting: every word is tried.
     pub english: bool,
+    /// Decide the main class with the fitted class model ([`crate::classify`]) rather than by
+    /// the largest share of the lexicon's scores.
+    pub class_model: bool,
 }
 
 impl Default for Tuning {
@@ -99,6 +104,7 @@ impl Default for Tuning {
             class_norm: 0.5,
             first_sense: true,
             english: true,
+            class_model: true,
         }
     }
 }
@@ -209,6 +215,9 @@ pub struct TextAnalysis {
     pub scores: EmotionScores,
     /// Lexicon words that contributed.
     pub hits: Vec<Hit>,
+    /// The part of `scores` that came from emoticons and emoji (a separate signal for the
+    /// class model: a `[泪]` says more about a post than one lexicon word).
+    pub symbols: EmotionScores,
 }
 
 /// The text analyser: jieba segmentation, TF-IDF keywords and a lexicon. Build once, share.
@@ -255,6 +264,38 @@ impl TextAnalyzer {
     /// The method this analyser runs.
     pub fn method(&self) -> Method {
         self.method
+    }
+
+    /// The class model the method decides main classes with, if any.
+    pub fn class_model(&self) -> Option<&'static ClassModel> {
+        match self.method {
+            Method::Tuned(t) if t.class_model => Some(ClassModel::embedded()),
+            _ => None,
+        }
+    }
+
+    /// The mood of a chat message: the lexicon's emotion with its main classes weighed by the
+    /// class model (when the method has one); `None` when no emotion word was found.
+    pub fn mood(&self, text: &str) -> Option<Emotion> {
+        let analysis = self.analyze(text);
+        let emotion = analysis.scores.finish()?;
+        Some(match self.class_model() {
+            Some(model) => {
+                let p = model.probabilities(&classify::Sample::new(&analysis, text));
+                emotion.with_class_shares(&p)
+            }
+            None => emotion,
+        })
+    }
+
+    /// The main class of a text: by the class model when the method has one (it answers even
+    /// when no emotion word was found), else by the largest share of the lexicon's scores.
+    pub fn main_class(&self, text: &str) -> Option<MainClass> {
+        let analysis = self.analyze(text);
+        match self.class_model() {
+            Some(model) => Some(model.predict(&classify::Sample::new(&analysis, text))),
+            None => analysis.scores.finish().map(|e| e.main_class()),
+        }
     }
 
     /// The same analyser with another method (shares nothing mutable; cheap enough for the CLI).
@@ -353,6 +394,7 @@ impl TextAnalyzer {
                     if t.symbols {
                         if let Some((cat, intensity)) = symbols::emoticon(&after[..close]) {
                             out.scores.add(cat, intensity);
+                            out.symbols.add(cat, intensity);
                             out.hits.push(Hit {
                                 word: format!("[{}]", &after[..close]),
                                 weight: 1.0,
@@ -373,6 +415,7 @@ impl TextAnalyzer {
             for c in plain.chars() {
                 if let Some((cat, intensity)) = symbols::emoji(c) {
                     out.scores.add(cat, intensity);
+                    out.symbols.add(cat, intensity);
                     out.hits.push(Hit {
                         word: c.to_string(),
                         weight: 1.0,

@@ -84,6 +84,9 @@ pub enum VisionError {
     /// No face was found.
     #[error("I can't see a face in that photo. Tell me in words?")]
     NoFace,
+    /// People were seen, but no emotion in them (EMOTIC: no category above its threshold).
+    #[error("I can't read a mood in that photo. Tell me in words?")]
+    NoMood,
     /// The models could not run.
     #[error("Photo moods are unavailable right now.")]
     Model(String),
@@ -170,15 +173,31 @@ fn load_onnxruntime(path: &std::ffi::OsStr) -> Result<(), String> {
     Ok(())
 }
 
-fn models() -> Result<&'static Models, VisionError> {
+/// A session for an ONNX model on the process's backend (one thread per inference: photos run
+/// side by side on the engine's blocking threads instead).
+pub(crate) fn session(bytes: &[u8]) -> Result<Session, VisionError> {
     let (env, _) = environment()?;
+    let builder = Session::builder(env).map_err(|e| VisionError::Model(e.to_string()))?;
+    let mut builder = builder
+        .with_intra_threads(1)
+        .map_err(|e| VisionError::Model(e.to_string()))?;
+    builder
+        .commit_from_memory(bytes)
+        .map_err(|e| VisionError::Model(e.to_string()))
+}
+
+/// Faces in a decoded photo, largest first: (box in photo pixels, detector score).
+pub(crate) fn faces(img: &DynamicImage) -> Result<Vec<([f32; 4], f32)>, VisionError> {
+    let mut boxes = detect_faces(img, models()?)?;
+    boxes.sort_by(|a, b| area(&b.0).total_cmp(&area(&a.0)));
+    Ok(boxes)
+}
+
+fn models() -> Result<&'static Models, VisionError> {
+    environment()?;
     MODELS
         .get_or_init(|| {
-            let load = |bytes: &[u8]| -> Result<Session, String> {
-                let builder = Session::builder(env).map_err(|e| e.to_string())?;
-                let mut builder = builder.with_intra_threads(1).map_err(|e| e.to_string())?;
-                builder.commit_from_memory(bytes).map_err(|e| e.to_string())
-            };
+            let load = |bytes: &[u8]| session(bytes).map_err(|e| e.to_string());
             Ok(Models {
                 detector: Mutex::new(load(FACE_MODEL)?),
                 fer: Mutex::new(load(FER_MODEL)?),
@@ -251,8 +270,7 @@ fn jpeg_complete(bytes: &[u8]) -> bool {
 pub fn photo_mood(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
     let img = decode(bytes, limits)?;
     let models = models()?;
-    let mut boxes = detect_faces(&img, models)?;
-    boxes.sort_by(|a, b| area(&b.0).total_cmp(&area(&a.0)));
+    let mut boxes = faces(&img)?;
     boxes.truncate(limits.max_faces);
     if boxes.is_empty() {
         return Err(VisionError::NoFace);

@@ -114,3 +114,22 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// A truncated greyscale PNG that declares `width` x `height` pixels: a few KB on disk, gigabytes
+/// if a decoder believed it (a decompression bomb, as an attacker would send it).
+pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
+    let mut enc = Vec::new();
+    {
+        let mut w = png::Encoder::new(&mut enc, width, height);
+        w.set_color(png::ColorType::Grayscale);
+        let mut writer = w.write_header().expect("png header");
+        let mut stream = writer.stream_writer().expect("png stream");
+        let row = vec![0u8; width as usize + 1];
+        for _ in 0..50 {
+            std::io::Write::write_all(&mut stream, &row).expect("png rows");
+        }
+        // Dropping the stream unfinished leaves the image truncated, as an attacker's would be.
+        let _ = stream.finish();
+    }
+    enc
+}

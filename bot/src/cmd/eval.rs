@@ -1,10 +1,12 @@
-//! `moodtune eval text FILE.jsonl [--method seed]`: accuracy of the text analyser.
+//! `moodtune eval text FILE.jsonl [--method seed]`: accuracy of the text analyser; `moodtune eval
+//! fit FILE.jsonl`: refits the class model, reporting cross-validated figures.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use moodtune_core::classify::FitOptions;
 use moodtune_core::{eval, Method, TextAnalyzer};
 
 use crate::config::Global;
@@ -19,16 +21,107 @@ pub enum Eval {
         /// Analysis method: tuned (the default), seed, or tuned-without-PART[,PART] to measure a part.
         #[arg(long, default_value = "tuned")]
         method: String,
+        /// Write each post's class-model features (gold class index first) as TSV, for study.
+        #[arg(long, hide = true)]
+        dump_features: Option<PathBuf>,
+    },
+    /// Fit the class model on labelled posts: prints the cross-validated confusion matrix and
+    /// summary line, then writes the model fitted on all of them.
+    Fit {
+        /// The JSONL file (same format as `eval text`).
+        file: PathBuf,
+        /// Where to write the model (the build embeds core/data/class_model.json).
+        #[arg(long, default_value = "core/data/class_model.json")]
+        out: PathBuf,
+        /// Cross-validation folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// L2 penalty.
+        #[arg(long, default_value_t = FitOptions::default().l2)]
+        l2: f32,
+        /// Class balance exponent (0 = fit for accuracy, 1 = balanced classes).
+        #[arg(long, default_value_t = FitOptions::default().balance)]
+        balance: f32,
+        /// Gradient steps.
+        #[arg(long, default_value_t = FitOptions::default().steps)]
+        steps: usize,
+        /// Keep character n-grams found in at least this many posts (0: lexicon features only).
+        #[arg(long, default_value_t = FitOptions::default().min_df)]
+        min_df: usize,
+        /// Value of a present n-gram relative to the standardised lexicon features.
+        #[arg(long, default_value_t = FitOptions::default().ngram_value)]
+        ngram_value: f32,
     },
 }
 
 /// Prints the confusion matrix, then exactly one summary line.
 pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
-    let Eval::Text { file, method } = cmd;
+    let (file, method, dump_features) = match cmd {
+        Eval::Text {
+            file,
+            method,
+            dump_features,
+        } => (file, method, dump_features),
+        Eval::Fit {
+            file,
+            out,
+            folds,
+            l2,
+            balance,
+            steps,
+            min_df,
+            ngram_value,
+        } => {
+            let opts = FitOptions {
+                l2,
+                balance,
+                steps,
+                min_df,
+                ngram_value,
+            };
+            return fit(global, &file, &out, folds, &opts);
+        }
+    };
     let method = Method::parse(&method).with_context(|| {
         format!("unknown method {method:?} (known: tuned, seed, tuned-without-...)")
     })?;
-    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let examples = read_examples(&file)?;
+    let (lexicon, _) = moodtune_core::recommend::load_lexicon(global.lexicon.as_ref())?;
+    let analyzer = TextAnalyzer::new(lexicon, method);
+    if let Some(path) = dump_features {
+        let mut out = String::new();
+        for ex in &examples {
+            let a = analyzer.analyze(&ex.content);
+            let f = moodtune_core::classify::features(&a, &ex.content);
+            out.push_str(&ex.label.index().to_string());
+            for v in f {
+                out.push_str(&format!("\t{v}"));
+            }
+            out.push('\n');
+        }
+        std::fs::write(&path, out)?;
+    }
+    let started = Instant::now();
+    let report = eval::evaluate(&analyzer, &examples);
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "method={method:?} texts_per_second={:.0}",
+        examples.len() as f64 / secs.max(1e-9)
+    );
+    if let eval::Scoring::CrossValidated { folds } = report.scoring {
+        eprintln!(
+            "these posts are the class model's training data: every post is predicted by a model \
+             fitted on the other {} of {folds} folds",
+            folds - 1
+        );
+    }
+    print!("{}", report.confusion_table());
+    println!("{}", report.summary_line());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_examples(file: &Path) -> anyhow::Result<Vec<eval::Example>> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let (examples, bad) = eval::parse_jsonl(&text);
     if bad > 0 {
@@ -38,15 +131,30 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
         );
     }
     anyhow::ensure!(!examples.is_empty(), eval::EvalError::NoExamples { bad });
+    Ok(examples)
+}
+
+fn fit(
+    global: &Global,
+    file: &Path,
+    out: &Path,
+    folds: usize,
+    opts: &FitOptions,
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(folds >= 2, "--folds must be 2 or more");
+    let examples = read_examples(file)?;
     let (lexicon, _) = moodtune_core::recommend::load_lexicon(global.lexicon.as_ref())?;
-    let analyzer = TextAnalyzer::new(lexicon, method);
+    let analyzer = TextAnalyzer::new(lexicon, Method::default());
     let started = Instant::now();
-    let report = eval::evaluate(&analyzer, &examples);
-    let secs = started.elapsed().as_secs_f64();
+    let (report, model) = eval::fit(&analyzer, &examples, folds, opts);
     eprintln!(
-        "method={method:?} texts_per_second={:.0}",
-        examples.len() as f64 / secs.max(1e-9)
+        "fitted on {} posts in {:.1} s; {folds}-fold cross-validated figures:",
+        examples.len(),
+        started.elapsed().as_secs_f64()
     );
+    std::fs::write(out, serde_json::to_string(&model)? + "\n")
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("model written to {} (rebuild to embed it)", out.display());
     print!("{}", report.confusion_table());
     println!("{}", report.summary_line());
     Ok(ExitCode::SUCCESS)

@@ -47,13 +47,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     match result {
         Ok((rec, faces)) if args.json => {
-            let mut v = rec.to_json();
-            if let Some(faces) = faces {
-                v["faces"] = faces
-                    .iter()
-                    .map(|f| serde_json::json!({"bbox": f.bbox, "score": f.score, "emotion": f.emotion.to_map()}))
-                    .collect();
-            }
+            let v = rec.view(faces.as_deref());
             println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(ExitCode::SUCCESS)
         }

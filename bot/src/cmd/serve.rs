@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use moodtune_adapters::discord::{self, DiscordOptions};
 use moodtune_adapters::http::{self, HttpOptions};
+use moodtune_adapters::metrics::Metrics;
 use moodtune_adapters::telegram::{self, TelegramOptions};
 
 use crate::config::Global;
@@ -149,11 +150,14 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         });
     }
     let mut tasks: Vec<tokio::task::JoinHandle<anyhow::Result<()>>> = Vec::new();
+    // One set of counters for every adapter: /metrics reports the whole process.
+    let metrics = Arc::new(Metrics::default());
     if let Some(listen) = args.http {
         let opts = HttpOptions {
             listen,
             burst: global.rate_burst * 4,
             every: Duration::from_secs(global.rate_every_secs.max(1)) / 4,
+            metrics: Arc::clone(&metrics),
         };
         let (engine, stopped) = (Arc::clone(&engine), stopped());
         tasks.push(tokio::spawn(async move {
@@ -162,6 +166,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(token) = token {
         let mut opts = TelegramOptions::new(token);
+        opts.metrics = Arc::clone(&metrics);
         opts.default_lang = global.lang();
         opts.burst = global.rate_burst;
         opts.every = Duration::from_secs(global.rate_every_secs.max(1));
@@ -187,6 +192,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(token) = discord_token {
         let mut opts = DiscordOptions::new(token);
+        opts.metrics = Arc::clone(&metrics);
         opts.proxy_url = global.discord_proxy_url.clone();
         opts.guild = global.discord_guild;
         opts.default_lang = global.lang();

@@ -50,6 +50,7 @@ async fn main() {
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
         burst: u32::MAX / 2, // one client address sends everything: no per-IP limit here
         every: Duration::from_millis(1),
+        metrics: Default::default(),
     };
     tokio::spawn(http::run(engine, opts, std::future::pending::<()>()));
     let base = format!("http://127.0.0.1:{port}");
