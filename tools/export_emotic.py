@@ -13,11 +13,12 @@ Output: OUT.onnx with inputs `context` f32[N,3,224,224] and `body` f32[N,3,128,1
 normalised with its mean/std, see DESIGN.md; moodtune does that), outputs `cat` f32[N,26] and
 `cont` f32[N,3]; and OUT.thresholds.json (the 26 thresholds as a JSON array).
 
-    pip install torch torchvision numpy onnx     # CPU wheels are enough
+    pip install torch torchvision numpy onnx onnxscript onnxruntime
     python3 tools/export_emotic.py --models DIR_WITH_PTH --thresholds val_thresholds.npy --out emotic
     MOODTUNE_EMOTIC_MODEL=$PWD/emotic.onnx moodtune recommend --photo selfie.jpg
 """
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -90,6 +91,9 @@ def main():
     with torch.no_grad():
         want_cat, want_cont = full(context, body)
     onnx_path = Path(str(args.out) + ".onnx")
+    # The TorchScript exporter writes one self-contained file (moodtune loads the model from
+    # memory, so weights in a side file would be lost); newer PyTorch defaults to dynamo.
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(
         full,
         (context, body),
@@ -98,6 +102,7 @@ def main():
         output_names=["cat", "cont"],
         dynamic_axes={"context": {0: "N"}, "body": {0: "N"}, "cat": {0: "N"}, "cont": {0: "N"}},
         opset_version=args.opset,
+        **legacy,
     )
     thresholds = np.load(args.thresholds).astype(float).reshape(-1).tolist()
     if len(thresholds) != 26:

@@ -11,6 +11,7 @@ pub mod dump;
 pub mod emotic;
 pub mod emotion;
 pub mod eval;
+pub mod graph;
 pub mod index;
 pub mod label;
 pub mod lexicon;

@@ -1,0 +1,452 @@
+//! moodtune's own HNSW graph over 21-dim emotion vectors, behind [`VectorIndex`] beside
+//! instant-distance's, so the two can be measured side by side against the exact scan.
+//!
+//! Why a second implementation: instant-distance keeps each point and its neighbour lists as
+//! separate heap objects, builds with a lock per node and per layer, and cannot be told how many
+//! neighbours to keep; at a million points that cost minutes and gigabytes (DESIGN.md). This one
+//! keeps everything in flat arrays — the vectors in one `Vec<[f32; 21]>`, layer-0 links in one
+//! `Vec<u32>` of `n * M0` slots, upper layers (a few percent of the nodes) in another — so memory is
+//! what the data needs (~220 MB at 1M: 84 MB of vectors, 128 MB of links) and a search touches
+//! contiguous memory. The algorithm is the paper's (Malkov & Yashunin 2018): greedy descent
+//! through the upper layers, a beam search of width `ef` at layer 0, neighbours chosen by the
+//! diversity heuristic, levels drawn with `mL = 1 / ln M`.
+
+use std::cell::RefCell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::emotion::{Emotion, DIM};
+use crate::index::{Neighbour, VectorIndex};
+
+/// Parameters of the graph.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GraphParams {
+    /// Links per node on the upper layers (layer 0 keeps twice as many).
+    pub m: usize,
+    /// Beam width while building.
+    pub ef_construction: usize,
+    /// Beam width while searching (at least `k`).
+    pub ef_search: usize,
+    /// Seed of the level draws, so builds are reproducible.
+    pub seed: u64,
+}
+
+impl Default for GraphParams {
+    fn default() -> Self {
+        GraphParams {
+            m: 16,
+            ef_construction: 100,
+            ef_search: 64,
+            seed: 0x6d6f_6f64,
+        }
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The graph. Slots are positions in the vector list it was built from.
+pub struct GraphIndex {
+    vectors: Vec<[f32; DIM]>,
+    params: GraphParams,
+    m0: usize,
+    /// `n * m0` links of layer 0; unused slots hold `NONE`.
+    layer0: Vec<u32>,
+    /// Level of each node.
+    levels: Vec<u8>,
+    /// Offset of a node's upper-layer links in `upper` (`NONE` for level-0 nodes); a node of
+    /// level `l` owns `l * m` slots there, layer 1 first.
+    upper_at: Vec<u32>,
+    upper: Vec<u32>,
+    entry: u32,
+    top: usize,
+}
+
+impl std::fmt::Debug for GraphIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphIndex")
+            .field("len", &self.vectors.len())
+            .field("params", &self.params)
+            .field("top", &self.top)
+            .finish()
+    }
+}
+
+#[inline]
+fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
+    let mut s = 0.0;
+    for i in 0..DIM {
+        let d = a[i] - b[i];
+        s += d * d;
+    }
+    s
+}
+
+/// A (distance, node) pair ordered by distance: distances are squared, so never negative, and
+/// the bits of a non-negative float order like the float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Near(u32, u32);
+
+impl Near {
+    fn new(d: f32, node: u32) -> Near {
+        Near(d.to_bits(), node)
+    }
+    fn distance(self) -> f32 {
+        f32::from_bits(self.0)
+    }
+}
+
+/// Nodes seen by one search, without clearing between searches (a stamp per search).
+struct Visited {
+    marks: Vec<u32>,
+    stamp: u32,
+}
+
+impl Visited {
+    fn new() -> Visited {
+        Visited {
+            marks: Vec::new(),
+            stamp: 0,
+        }
+    }
+
+    fn reset(&mut self, n: usize) {
+        if self.marks.len() < n {
+            self.marks.resize(n, 0);
+        }
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.marks.iter_mut().for_each(|m| *m = 0);
+            self.stamp = 1;
+        }
+    }
+
+    /// Marks a node; whether it was new.
+    #[inline]
+    fn insert(&mut self, node: u32) -> bool {
+        let m = &mut self.marks[node as usize];
+        if *m == self.stamp {
+            false
+        } else {
+            *m = self.stamp;
+            true
+        }
+    }
+}
+
+thread_local! {
+    static VISITED: RefCell<Visited> = RefCell::new(Visited::new());
+}
+
+/// A small deterministic generator for the level draws (splitmix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next_f64(&mut self) -> f64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+}
+
+impl GraphIndex {
+    /// Builds the graph over `vectors` (slot i = `vectors[i]`), inserting them in order.
+    pub fn build(vectors: Vec<[f32; DIM]>, params: GraphParams) -> GraphIndex {
+        let n = vectors.len();
+        let m = params.m.max(2);
+        let m0 = 2 * m;
+        let ml = 1.0 / (m as f64).ln();
+        let mut rng = Rng(params.seed);
+        let levels: Vec<u8> = (0..n)
+            .map(|_| ((-rng.next_f64().ln() * ml) as usize).min(16) as u8)
+            .collect();
+        let mut upper_at = vec![NONE; n];
+        let mut upper_len = 0usize;
+        for (i, l) in levels.iter().enumerate() {
+            if *l > 0 {
+                upper_at[i] = upper_len as u32;
+                upper_len += *l as usize * m;
+            }
+        }
+        let mut g = GraphIndex {
+            vectors,
+            params: GraphParams { m, ..params },
+            m0,
+            layer0: vec![NONE; n * m0],
+            levels,
+            upper_at,
+            upper: vec![NONE; upper_len],
+            entry: NONE,
+            top: 0,
+        };
+        let mut visited = Visited::new();
+        for node in 0..n as u32 {
+            g.insert(node, &mut visited);
+        }
+        g
+    }
+
+    /// Links of `node` on `layer` (unused slots hold `NONE`).
+    #[inline]
+    fn links(&self, node: u32, layer: usize) -> &[u32] {
+        if layer == 0 {
+            let at = node as usize * self.m0;
+            &self.layer0[at..at + self.m0]
+        } else {
+            let m = self.params.m;
+            let at = self.upper_at[node as usize] as usize + (layer - 1) * m;
+            &self.upper[at..at + m]
+        }
+    }
+
+    fn links_mut(&mut self, node: u32, layer: usize) -> &mut [u32] {
+        if layer == 0 {
+            let at = node as usize * self.m0;
+            &mut self.layer0[at..at + self.m0]
+        } else {
+            let m = self.params.m;
+            let at = self.upper_at[node as usize] as usize + (layer - 1) * m;
+            &mut self.upper[at..at + m]
+        }
+    }
+
+    #[inline]
+    fn distance(&self, q: &[f32; DIM], node: u32) -> f32 {
+        squared(q, &self.vectors[node as usize])
+    }
+
+    /// Greedy walk on one layer: the closest node reachable by always moving closer.
+    fn greedy(&self, q: &[f32; DIM], mut at: u32, layer: usize) -> u32 {
+        let mut best = self.distance(q, at);
+        loop {
+            let mut moved = false;
+            for &next in self.links(at, layer) {
+                if next == NONE {
+                    break;
+                }
+                let d = self.distance(q, next);
+                if d < best {
+                    best = d;
+                    at = next;
+                    moved = true;
+                }
+            }
+            if !moved {
+                return at;
+            }
+        }
+    }
+
+    /// Beam search of width `ef` on one layer from `start`; the closest found, nearest first.
+    fn beam(
+        &self,
+        q: &[f32; DIM],
+        start: u32,
+        ef: usize,
+        layer: usize,
+        visited: &mut Visited,
+    ) -> Vec<Near> {
+        visited.reset(self.vectors.len());
+        visited.insert(start);
+        let first = Near::new(self.distance(q, start), start);
+        let mut candidates = BinaryHeap::from([Reverse(first)]);
+        let mut found = BinaryHeap::from([first]);
+        while let Some(Reverse(c)) = candidates.pop() {
+            let worst = found.peek().map(|w| w.distance()).unwrap_or(f32::MAX);
+            if c.distance() > worst && found.len() >= ef {
+                break;
+            }
+            for &next in self.links(c.1, layer) {
+                if next == NONE {
+                    break;
+                }
+                if !visited.insert(next) {
+                    continue;
+                }
+                let d = self.distance(q, next);
+                let worst = found.peek().map(|w| w.distance()).unwrap_or(f32::MAX);
+                if found.len() < ef || d < worst {
+                    let near = Near::new(d, next);
+                    candidates.push(Reverse(near));
+                    found.push(near);
+                    if found.len() > ef {
+                        found.pop();
+                    }
+                }
+            }
+        }
+        found.into_sorted_vec()
+    }
+
+    /// The diversity heuristic: keep a candidate only when it is closer to the new node than to
+    /// every neighbour already kept (so links spread in all directions instead of clustering);
+    /// free slots are then filled with the closest of the rest, so near-duplicates stay reachable.
+    fn select(&self, candidates: &[Near], m: usize) -> Vec<u32> {
+        let mut kept: Vec<u32> = Vec::with_capacity(m);
+        let mut pruned: Vec<u32> = Vec::new();
+        for c in candidates {
+            if kept.len() == m {
+                break;
+            }
+            let v = &self.vectors[c.1 as usize];
+            if kept
+                .iter()
+                .all(|k| squared(v, &self.vectors[*k as usize]) > c.distance())
+            {
+                kept.push(c.1);
+            } else {
+                pruned.push(c.1);
+            }
+        }
+        let room = m - kept.len();
+        kept.extend(pruned.into_iter().take(room));
+        kept
+    }
+
+    fn insert(&mut self, node: u32, visited: &mut Visited) {
+        let level = self.levels[node as usize] as usize;
+        if self.entry == NONE {
+            self.entry = node;
+            self.top = level;
+            return;
+        }
+        let q = self.vectors[node as usize];
+        let mut at = self.entry;
+        for layer in (level + 1..=self.top).rev() {
+            at = self.greedy(&q, at, layer);
+        }
+        for layer in (0..=level.min(self.top)).rev() {
+            let found = self.beam(&q, at, self.params.ef_construction, layer, visited);
+            at = found[0].1;
+            let cap = if layer == 0 { self.m0 } else { self.params.m };
+            let chosen = self.select(&found, self.params.m);
+            for (slot, n) in self.links_mut(node, layer).iter_mut().zip(&chosen) {
+                *slot = *n;
+            }
+            for &other in &chosen {
+                self.link(other, node, layer, cap);
+            }
+        }
+        if level > self.top {
+            self.top = level;
+            self.entry = node;
+        }
+    }
+
+    /// Adds `new` to `node`'s links on `layer`; a full list is re-chosen by the heuristic.
+    fn link(&mut self, node: u32, new: u32, layer: usize, cap: usize) {
+        let links = self.links_mut(node, layer);
+        if let Some(free) = links.iter().position(|l| *l == NONE) {
+            links[free] = new;
+            return;
+        }
+        let v = self.vectors[node as usize];
+        let mut candidates: Vec<Near> = self
+            .links(node, layer)
+            .iter()
+            .chain(std::iter::once(&new))
+            .map(|&o| Near::new(squared(&v, &self.vectors[o as usize]), o))
+            .collect();
+        candidates.sort_unstable();
+        let kept = self.select(&candidates, cap);
+        let links = self.links_mut(node, layer);
+        for (i, slot) in links.iter_mut().enumerate() {
+            *slot = kept.get(i).copied().unwrap_or(NONE);
+        }
+    }
+
+    /// Bytes held by the graph (vectors and links).
+    pub fn heap_bytes(&self) -> usize {
+        self.vectors.len() * std::mem::size_of::<[f32; DIM]>()
+            + (self.layer0.len() + self.upper.len() + self.upper_at.len()) * 4
+            + self.levels.len()
+    }
+}
+
+impl VectorIndex for GraphIndex {
+    fn search(&self, query: &Emotion, k: usize) -> Vec<Neighbour> {
+        if k == 0 || self.entry == NONE {
+            return Vec::new();
+        }
+        let q = &query.0;
+        let mut at = self.entry;
+        for layer in (1..=self.top).rev() {
+            at = self.greedy(q, at, layer);
+        }
+        let ef = self.params.ef_search.max(k);
+        let found = VISITED.with(|v| self.beam(q, at, ef, 0, &mut v.borrow_mut()));
+        found
+            .into_iter()
+            .take(k)
+            .map(|n| Neighbour {
+                slot: n.1,
+                distance: n.distance().sqrt(),
+            })
+            .collect()
+    }
+
+    fn len(&self) -> usize {
+        self.vectors.len()
+    }
+
+    fn name(&self) -> &'static str {
+        "graph"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::{recall_at_k, ExactIndex};
+    use rand::{Rng as _, SeedableRng};
+
+    fn random_vectors(n: usize, seed: u64) -> Vec<[f32; DIM]> {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| {
+                let mut v = [0.0f32; DIM];
+                let mut sum = 0.0;
+                for x in v.iter_mut() {
+                    *x = rng.gen::<f32>().powi(4);
+                    sum += *x;
+                }
+                v.iter_mut().for_each(|x| *x /= sum);
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn recall_against_exact_on_random_vectors() {
+        let vs = random_vectors(20_000, 7);
+        let exact = ExactIndex::new(vs.clone());
+        let graph = GraphIndex::build(vs, GraphParams::default());
+        let queries = random_vectors(300, 8);
+        let mut total = 0.0;
+        for q in &queries {
+            let q = Emotion(*q);
+            let got = graph.search(&q, 10);
+            assert!(got.windows(2).all(|w| w[0].distance <= w[1].distance));
+            total += recall_at_k(&got, &exact.search(&q, 10));
+        }
+        let recall = total / queries.len() as f32;
+        assert!(recall >= 0.98, "recall@10 = {recall}");
+    }
+
+    #[test]
+    fn tiny_and_empty_graphs_answer() {
+        let empty = GraphIndex::build(Vec::new(), GraphParams::default());
+        assert!(empty.search(&Emotion([0.1; DIM]), 5).is_empty());
+        let one = GraphIndex::build(vec![[0.5; DIM]], GraphParams::default());
+        let got = one.search(&Emotion([0.5; DIM]), 5);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].slot, 0);
+        // Exact duplicates (the engine collapses them first, but a graph must not choke on them).
+        let twins = GraphIndex::build(vec![[0.25; DIM]; 50], GraphParams::default());
+        let got = twins.search(&Emotion([0.25; DIM]), 10);
+        assert_eq!(got.len(), 10);
+        assert!(got.iter().all(|n| n.distance == 0.0));
+    }
+}
