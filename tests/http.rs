@@ -213,7 +213,7 @@ async fn recommend_errors_and_probes() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("moodtune_index_vectors{kind=\"hnsw\"}"),
+        metrics.contains("moodtune_index_vectors{kind=\"graph\"}"),
         "{metrics}"
     );
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use moodtune_core::recommend::IndexChoice;
 use moodtune_core::{Engine, EngineConfig, Method};
 use tracing_subscriber::EnvFilter;
 
@@ -61,6 +62,10 @@ pub struct Global {
         default_value_t = 4000
     )]
     pub max_text_chars: usize,
+    /// The approximate index built for large catalogs: `graph` (moodtune's own HNSW) or
+    /// `instant-distance`.
+    #[arg(long, global = true, env = "MOODTUNE_INDEX", default_value = "graph", value_parser = parse_index)]
+    pub index: IndexChoice,
     /// Comma-separated title words whose tracks are never recommended (re-uploads); empty keeps
     /// everything. Default: dj, remix, 抖音, sped-up and slowed-down copies.
     #[arg(long, global = true, env = "MOODTUNE_EXCLUDE_TITLES")]
@@ -108,6 +113,10 @@ pub struct Global {
     pub verbose: bool,
 }
 
+fn parse_index(s: &str) -> Result<IndexChoice, String> {
+    IndexChoice::parse(s).ok_or_else(|| format!("unknown index {s:?} (graph or instant-distance)"))
+}
+
 impl Global {
     /// The engine configuration these settings describe.
     pub fn engine_config(&self, method: Method) -> EngineConfig {
@@ -120,6 +129,7 @@ impl Global {
             db_max_connections: self.db_max_connections,
             db_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
             max_text_chars: self.max_text_chars.max(1),
+            index: self.index,
             excluded_title_words: match &self.exclude_titles {
                 Some(list) => list
                     .split(',')
@@ -204,6 +214,7 @@ pub const FILE_KEYS: &[(&str, &str)] = &[
     ("db_max_connections", "MOODTUNE_DB_MAX_CONNECTIONS"),
     ("db_timeout_secs", "MOODTUNE_DB_TIMEOUT_SECS"),
     ("max_text_chars", "MOODTUNE_MAX_TEXT_CHARS"),
+    ("index", "MOODTUNE_INDEX"),
     ("exclude_titles", "MOODTUNE_EXCLUDE_TITLES"),
     ("rate_burst", "MOODTUNE_RATE_BURST"),
     ("rate_every_secs", "MOODTUNE_RATE_EVERY_SECS"),

@@ -44,6 +44,12 @@ impl Default for GraphParams {
 
 const NONE: u32 = u32::MAX;
 
+/// Slack of the diversity heuristic (squared): a candidate is dropped only when a kept
+/// neighbour is clearly closer to it than the new node is (DiskANN's alpha = 1.2). With 1.0,
+/// tight clusters (thousands of real moods within 1e-4 of a category corner) kept no link out and
+/// became islands: recall@10 0.80 on the demo catalog.
+const ALPHA2: f32 = 1.44;
+
 /// The graph. Slots are positions in the vector list it was built from.
 pub struct GraphIndex {
     vectors: Vec<[f32; DIM]>,
@@ -293,7 +299,7 @@ impl GraphIndex {
             let v = &self.vectors[c.1 as usize];
             if kept
                 .iter()
-                .all(|k| squared(v, &self.vectors[*k as usize]) > c.distance())
+                .all(|k| ALPHA2 * squared(v, &self.vectors[*k as usize]) > c.distance())
             {
                 kept.push(c.1);
             } else {

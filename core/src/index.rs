@@ -98,7 +98,7 @@ impl instant_distance::Point for Point {
 }
 
 /// HNSW parameters.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HnswParams {
     /// Candidate list size while building; higher is slower to build, better recall.
     pub ef_construction: usize,

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::catalog::{Catalog, CatalogError, TrackInfo};
 use crate::emotic::EmoticModel;
 use crate::emotion::{Emotion, DIM};
+use crate::graph::{GraphIndex, GraphParams};
 use crate::index::{dedup, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use crate::lexicon::{Lexicon, LoadReport};
 use crate::text::{Method, TextAnalyzer};
@@ -38,8 +39,8 @@ pub struct EngineConfig {
     pub db_timeout: Duration,
     /// Catalogs with fewer vectors than this are served by the exact scan only.
     pub exact_below: usize,
-    /// HNSW parameters.
-    pub hnsw: HnswParams,
+    /// The approximate index built in the background for catalogs of `exact_below` or more.
+    pub index: IndexChoice,
     /// Longest text accepted, in characters.
     pub max_text_chars: usize,
     /// Limits on photos.
@@ -80,7 +81,7 @@ impl Default for EngineConfig {
             db_max_connections: 8,
             db_timeout: Duration::from_secs(5),
             exact_below: 1_000,
-            hnsw: HnswParams::default(),
+            index: IndexChoice::default(),
             max_text_chars: 4_000,
             image_limits: crate::vision::ImageLimits::default(),
             photo_concurrency: 2,
@@ -89,6 +90,42 @@ impl Default for EngineConfig {
                 .map(|w| w.to_string())
                 .collect(),
             emotic_model: None,
+        }
+    }
+}
+
+/// Which approximate index the engine builds; both sit behind [`VectorIndex`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IndexChoice {
+    /// moodtune's flat-array HNSW ([`crate::graph`]): the default (faster to build and to query
+    /// and smaller than instant-distance's, measured in BENCHMARKS.md).
+    Graph(GraphParams),
+    /// instant-distance's HNSW.
+    InstantDistance(HnswParams),
+}
+
+impl Default for IndexChoice {
+    fn default() -> Self {
+        IndexChoice::Graph(GraphParams::default())
+    }
+}
+
+impl IndexChoice {
+    /// `graph` or `instant-distance`, with default parameters.
+    pub fn parse(s: &str) -> Option<IndexChoice> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "graph" => Some(IndexChoice::Graph(GraphParams::default())),
+            "instant-distance" | "hnsw" => {
+                Some(IndexChoice::InstantDistance(HnswParams::default()))
+            }
+            _ => None,
+        }
+    }
+
+    fn build(self, vectors: Vec<[f32; DIM]>) -> Box<dyn VectorIndex> {
+        match self {
+            IndexChoice::Graph(p) => Box::new(GraphIndex::build(vectors, p)),
+            IndexChoice::InstantDistance(p) => Box::new(HnswIndex::build(&vectors, p)),
         }
     }
 }
@@ -288,7 +325,7 @@ struct IndexState {
 /// What the index currently is, for logs, readiness probes and metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexInfo {
-    /// `exact` or `hnsw`.
+    /// `exact` (at once, and for small catalogs), then `graph` or `hnsw` (instant-distance).
     pub kind: &'static str,
     /// Distinct vectors indexed.
     pub len: usize,
@@ -537,29 +574,31 @@ impl Engine {
             let slot = Arc::clone(&self.index);
             let pending = Arc::clone(&self.pending_build);
             let current = Arc::clone(&self.generation);
-            let params = self.config.hnsw;
+            let choice = self.config.index;
             // A plain thread, not spawn_blocking: a build must never delay process exit.
             std::thread::spawn(move || {
                 let t = Instant::now();
-                let hnsw = HnswIndex::build(&vectors, params);
+                let built = choice.build(vectors);
+                let (kind, len) = (built.name(), built.len());
                 let mut guard = slot.write().expect("index lock");
                 if current.load(Ordering::SeqCst) != generation {
-                    tracing::info!("a newer reload started: dropping this hnsw build");
+                    tracing::info!("a newer reload started: dropping this index build");
                     return;
                 }
                 *guard = Arc::new(IndexState {
                     groups,
                     tracks,
-                    index: Box::new(hnsw),
+                    index: built,
                     infos,
                 });
                 drop(guard);
                 pending.store(false, std::sync::atomic::Ordering::SeqCst);
                 tracing::info!(
-                    vectors = vectors.len(),
+                    kind,
+                    vectors = len,
                     tracks,
                     build_ms = t.elapsed().as_millis() as u64,
-                    "hnsw index swapped in"
+                    "index swapped in"
                 );
             });
         }
