@@ -16,7 +16,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::emotion::{Emotion, DIM};
-use crate::index::{Neighbour, VectorIndex};
+use crate::index::{squared, Neighbour, VectorIndex};
 
 /// Parameters of the graph.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,16 +75,6 @@ impl std::fmt::Debug for GraphIndex {
             .field("top", &self.top)
             .finish()
     }
-}
-
-#[inline]
-fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
-    let mut s = 0.0;
-    for i in 0..DIM {
-        let d = a[i] - b[i];
-        s += d * d;
-    }
-    s
 }
 
 /// A (distance, node) pair ordered by distance: distances are squared, so never negative, and
@@ -405,24 +395,8 @@ impl VectorIndex for GraphIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::tests::random_vectors;
     use crate::index::{recall_at_k, ExactIndex};
-    use rand::{Rng as _, SeedableRng};
-
-    fn random_vectors(n: usize, seed: u64) -> Vec<[f32; DIM]> {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        (0..n)
-            .map(|_| {
-                let mut v = [0.0f32; DIM];
-                let mut sum = 0.0;
-                for x in v.iter_mut() {
-                    *x = rng.gen::<f32>().powi(4);
-                    sum += *x;
-                }
-                v.iter_mut().for_each(|x| *x /= sum);
-                v
-            })
-            .collect()
-    }
 
     #[test]
     fn recall_against_exact_on_random_vectors() {

@@ -45,7 +45,9 @@ impl ExactIndex {
     }
 }
 
-fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
+/// Squared Euclidean distance: the one distance every index here compares by.
+#[inline]
+pub(crate) fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
     let mut s = 0.0;
     for i in 0..DIM {
         let d = a[i] - b[i];
@@ -209,11 +211,12 @@ pub fn recall_at_k(found: &[Neighbour], exact: &[Neighbour]) -> f32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
-    fn random_vectors(n: usize, seed: u64) -> Vec<[f32; DIM]> {
+    /// Random sparse-ish moods (`U^4`, normalised), shared by the index tests.
+    pub(crate) fn random_vectors(n: usize, seed: u64) -> Vec<[f32; DIM]> {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         (0..n)
             .map(|_| {

@@ -21,18 +21,6 @@ const CATEGORIES: &[&str] = &[
 ];
 const PER_PLAYLIST: usize = 200;
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -96,7 +84,7 @@ async fn main() {
     );
     println!(
         "peak RSS {:.0} MB; database {}",
-        peak_rss_mb(),
+        moodtune_tests::peak_rss_mb(),
         moodtune_core::catalog::redact_url(&url)
     );
 }

@@ -41,18 +41,6 @@ fn vectors(n: usize, dense: bool, seed: u64) -> Vec<[f32; DIM]> {
         .collect()
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("graph");
@@ -83,7 +71,7 @@ fn main() {
         _ => Box::new(ExactIndex::new(data.clone())),
     };
     let build = started.elapsed().as_secs_f64();
-    let rss_after_build = peak_rss_mb();
+    let rss_after_build = moodtune_tests::peak_rss_mb();
     let exact = ExactIndex::new(data);
     let truth: Vec<_> = queries.iter().map(|q| exact.search(q, 10)).collect();
     let mut times = Vec::with_capacity(queries.len());
