@@ -645,3 +645,197 @@ fn config_file_environment_and_json_logs() {
         assert!(v["level"].is_string() && v["fields"].is_object(), "{l}");
     }
 }
+
+/// `serve` on a PostgreSQL that is down at start-up waits for it (a log line per attempt, with
+/// backoff), starts when it comes up, keeps answering from memory when it goes away, says so in
+/// the log and in /readyz, and follows the catalog again once it is back.
+#[test]
+fn serve_rides_out_a_database_outage() {
+    use moodtune_tests::{url_host_port, url_with_host_port, TcpGate};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let Some(db) = rt.block_on(moodtune_tests::TestDb::postgres("outage")) else {
+        return; // MOODTUNE_TEST_SKIP_PG=1
+    };
+    let mut gate = TcpGate::shut(url_host_port(&db.url));
+    let via_gate = url_with_host_port(&db.url, &format!("127.0.0.1:{}", gate.port()));
+    let run = Run::new();
+    let log_path = run.dir.path().join("serve.log");
+    let http = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = run
+        .cmd()
+        .env("DATABASE_URL", &via_gate)
+        .env("MOODTUNE_DB_TIMEOUT_SECS", "1")
+        .env("MOODTUNE_RELOAD_EVERY", "300ms")
+        .args(["serve", "--http", &format!("127.0.0.1:{http}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let wait_until = |what: &str, cond: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while !cond() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never: {what}\n{}",
+                log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let status = |path: &str| -> Option<u16> {
+        rt.block_on(async {
+            let r = client
+                .get(format!("http://127.0.0.1:{http}{path}"))
+                .send()
+                .await
+                .ok()?;
+            Some(r.status().as_u16())
+        })
+    };
+    let recommend = || -> (u16, serde_json::Value) {
+        rt.block_on(async {
+            let r = client
+                .post(format!("http://127.0.0.1:{http}/v1/recommend"))
+                .json(&serde_json::json!({"text": "下雨天一个人，有点难过"}))
+                .send()
+                .await
+                .expect("the server answers");
+            let code = r.status().as_u16();
+            (code, r.json().await.unwrap_or_default())
+        })
+    };
+
+    // Down at start-up: retried, each attempt logged, nothing served yet.
+    wait_until("two logged attempts", &|| {
+        log().matches("database unavailable at start-up").count() >= 2
+    });
+    assert_eq!(
+        status("/healthz"),
+        None,
+        "not serving before the engine is up"
+    );
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+
+    // Up: it starts, loads the demo catalog and serves.
+    rt.block_on(gate.open());
+    wait_until("ready", &|| status("/readyz") == Some(200));
+    assert!(
+        log().contains("the database answers: starting"),
+        "{}",
+        log()
+    );
+    let (code, body) = recommend();
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["tracks"].as_array().map(Vec::len), Some(10), "{body}");
+
+    // Gone while serving: replies keep coming (from memory) and quickly, readiness says why.
+    gate.shut_now();
+    let t = std::time::Instant::now();
+    let (code, body) = recommend();
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    wait_until("not ready without a database", &|| {
+        status("/readyz") == Some(503)
+    });
+    wait_until("the outage logged", &|| {
+        log().contains("cannot check the catalog for changes")
+    });
+
+    // Back: it notices and follows the catalog again.
+    rt.block_on(gate.open());
+    wait_until("ready again", &|| status("/readyz") == Some(200));
+    wait_until("recovery logged", &|| {
+        log().contains("the database answers again")
+    });
+    let (code, _) = recommend();
+    assert_eq!(code, 200);
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}\n{}", log());
+    assert!(!log().contains("panicked"), "{}", log());
+}
+
+/// `moodtune bench` measures every figure of BENCHMARKS.md in one run (here on a tiny catalog):
+/// text, import, labelling, the index against the exact scan at each size, the engine started
+/// from the snapshot the index stage wrote, and recommend_text end to end; it cleans up after
+/// itself.
+#[test]
+fn bench_measures_everything_in_one_run() {
+    let run = Run::new();
+    let tmp = run.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let out = run
+        .cmd()
+        .env("TMPDIR", &tmp)
+        .args([
+            "bench",
+            "--tracks",
+            "3000",
+            "--index-sizes",
+            "1000,3000",
+            "--queries",
+            "60",
+            "--calls",
+            "100",
+        ])
+        .succeed();
+    let table = stdout(&out);
+    for row in [
+        "| text analysis",
+        "| import",
+        "| labelling",
+        "| exact scan, 1000 tracks",
+        "| graph index, 1000 tracks",
+        "| exact scan, 3000 tracks",
+        "| graph index, 3000 tracks",
+        "| index snapshot written",
+        "| engine start-up",
+        "| recommend_text end to end",
+    ] {
+        assert!(table.contains(row), "no {row:?} in\n{table}");
+    }
+    let recalls: Vec<f64> = table
+        .split("recall@10 ")
+        .skip(1)
+        .map(|rest| rest[..6].parse().unwrap())
+        .collect();
+    assert_eq!(recalls.len(), 2, "{table}");
+    assert!(recalls.iter().all(|r| *r >= 0.9), "{recalls:?}");
+    // The engine served from the graph the index stage saved, over every labelled track.
+    assert!(table.contains("index graph over"), "{table}");
+    assert!(table.contains("MB |"), "peak memory per row: {table}");
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "temporary files left"
+    );
+    // A size larger than the catalog is refused with the reason.
+    let out = run
+        .cmd()
+        .args(["bench", "--tracks", "100", "--index-sizes", "1000"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--index-sizes"));
+}

@@ -242,3 +242,104 @@ async fn one_labeller_at_a_time() {
         y.unwrap();
     }
 }
+
+/// The engine keeps its graph in a snapshot file: a restart on the same catalog serves from the
+/// graph at once; a damaged snapshot (a flipped byte, truncated, not a snapshot at all) is never
+/// trusted but rebuilt and rewritten; a catalog change makes the snapshot stale and it is rebuilt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_snapshot_is_reused_and_a_damaged_one_is_rebuilt() {
+    let db = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.graph");
+    let cfg = EngineConfig {
+        index_snapshot: Some(path.clone()),
+        ..config(&db.url)
+    };
+    let probe = "下雨天一个人，有点难过";
+    let engine = Engine::open(cfg.clone()).await.unwrap();
+    engine.wait_for_index().await;
+    let info = engine.index_info();
+    assert_eq!((info.kind, info.complete), ("graph", true), "{info:?}");
+    assert!(path.is_file(), "the build wrote a snapshot");
+    let first = engine.recommend_text(probe, 10).await.unwrap();
+    drop(engine);
+
+    // Restart: the graph is there before `open` returns, nothing is built.
+    let engine = Engine::open(cfg.clone()).await.unwrap();
+    let info = engine.index_info();
+    assert_eq!((info.kind, info.complete), ("graph", true), "{info:?}");
+    assert_eq!(engine.recommend_text(probe, 10).await.unwrap(), first);
+    drop(engine);
+
+    let good = std::fs::read(&path).unwrap();
+    let mut flipped = good.clone();
+    flipped[good.len() / 3] ^= 0x01;
+    let damaged: [(&str, Vec<u8>); 3] = [
+        ("a flipped bit", flipped),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("not a snapshot", b"hello, I am a text file\n".repeat(10)),
+    ];
+    for (what, bytes) in damaged {
+        std::fs::write(&path, &bytes).unwrap();
+        let engine = Engine::open(cfg.clone()).await.unwrap();
+        let info = engine.index_info();
+        assert_ne!(info.kind, "graph", "{what}: a damaged snapshot was trusted");
+        assert!(
+            info.len > 1_000,
+            "{what}: still serving the whole catalog: {info:?}"
+        );
+        assert_eq!(
+            engine.recommend_text(probe, 10).await.unwrap().emotion,
+            first.emotion
+        );
+        engine.wait_for_index().await;
+        assert_eq!(engine.index_info().kind, "graph", "{what}");
+        assert_eq!(
+            engine.recommend_text(probe, 10).await.unwrap(),
+            first,
+            "{what}"
+        );
+        assert!(
+            std::fs::read(&path).unwrap() == good,
+            "{what}: rewritten as built"
+        );
+    }
+
+    // A catalog change: the snapshot no longer matches the vectors, so a reload rebuilds.
+    let engine = Engine::open(cfg.clone()).await.unwrap();
+    let before = engine.index_info();
+    assert_eq!(before.kind, "graph");
+    // Mixed feelings in title and playlist name, saved an odd number of times: a vector no demo
+    // track has (identical vectors collapse, and would leave the snapshot valid).
+    let (pls, _) =
+        dump::parse("990001\t害怕又想念的惊喜\t12345\t99000101::愤怒的快乐眼泪::新人::60\n");
+    engine.catalog().import_playlists(&pls).await.unwrap();
+    engine
+        .catalog()
+        .label_tracks(engine.analyzer(), false)
+        .await
+        .unwrap();
+    assert!(engine.reload_if_changed().await.unwrap());
+    engine.wait_for_index().await;
+    let after = engine.index_info();
+    assert_eq!(after.kind, "graph");
+    assert_eq!(after.len, before.len + 1, "one new distinct vector");
+    let rewritten = std::fs::read(&path).unwrap();
+    assert!(rewritten != good, "a new snapshot for the new catalog");
+    drop(engine);
+    let engine = Engine::open(cfg.clone()).await.unwrap();
+    assert_eq!(
+        engine.index_info(),
+        after,
+        "the new snapshot serves the next start"
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["index.graph".to_string()],
+        "no temporary files left"
+    );
+}

@@ -66,6 +66,16 @@ pub struct Global {
     /// `instant-distance`.
     #[arg(long, global = true, env = "MOODTUNE_INDEX", default_value = "graph", value_parser = parse_index)]
     pub index: IndexChoice,
+    /// Where the built index is kept between runs, so a restart serves from it at once: a file
+    /// path, `off`, or `auto` (beside a SQLite database file, else `moodtune-index.graph` in the
+    /// working directory). Only used once a catalog is large enough to need the graph.
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_INDEX_SNAPSHOT",
+        default_value = "auto"
+    )]
+    pub index_snapshot: String,
     /// Comma-separated title words whose tracks are never recommended (re-uploads); empty keeps
     /// everything. Default: dj, remix, 抖音, sped-up and slowed-down copies.
     #[arg(long, global = true, env = "MOODTUNE_EXCLUDE_TITLES")]
@@ -130,6 +140,7 @@ impl Global {
             db_timeout: Duration::from_secs(self.db_timeout_secs.max(1)),
             max_text_chars: self.max_text_chars.max(1),
             index: self.index,
+            index_snapshot: snapshot_path(&self.index_snapshot, &self.database_url),
             excluded_title_words: match &self.exclude_titles {
                 Some(list) => list
                     .split(',')
@@ -151,9 +162,15 @@ impl Global {
 
     /// Opens the engine with the default text method.
     pub async fn open_engine(&self) -> anyhow::Result<Engine> {
-        Engine::open(self.engine_config(Method::default()))
+        self.open_engine_once()
             .await
             .context("cannot start the engine")
+    }
+
+    /// One attempt at opening the engine, with the error kept typed (the server retries a
+    /// database that is down).
+    pub async fn open_engine_once(&self) -> Result<Engine, moodtune_core::StartError> {
+        Engine::open(self.engine_config(Method::default())).await
     }
 
     /// The reply language: the flag, then LANG / LC_ALL, then English.
@@ -174,6 +191,24 @@ impl Global {
                     .and_then(moodtune_adapters::Lang::parse)
             })
             .unwrap_or_default()
+    }
+}
+
+/// The index snapshot file `setting` names (`off`, `auto` or a path) for this database.
+fn snapshot_path(setting: &str, database_url: &str) -> Option<PathBuf> {
+    match setting.trim() {
+        "" | "off" | "none" => None,
+        "auto" => {
+            let file = database_url
+                .strip_prefix("sqlite://")
+                .map(|rest| rest.split('?').next().unwrap_or(rest))
+                .filter(|f| !f.is_empty() && !f.starts_with(':') && !f.contains("memory"));
+            Some(match file {
+                Some(f) => PathBuf::from(format!("{f}.graph")),
+                None => PathBuf::from("moodtune-index.graph"),
+            })
+        }
+        path => Some(PathBuf::from(path)),
     }
 }
 
@@ -215,6 +250,7 @@ pub const FILE_KEYS: &[(&str, &str)] = &[
     ("db_timeout_secs", "MOODTUNE_DB_TIMEOUT_SECS"),
     ("max_text_chars", "MOODTUNE_MAX_TEXT_CHARS"),
     ("index", "MOODTUNE_INDEX"),
+    ("index_snapshot", "MOODTUNE_INDEX_SNAPSHOT"),
     ("exclude_titles", "MOODTUNE_EXCLUDE_TITLES"),
     ("rate_burst", "MOODTUNE_RATE_BURST"),
     ("rate_every_secs", "MOODTUNE_RATE_EVERY_SECS"),
@@ -327,5 +363,36 @@ mod tests {
         assert!(err.contains("unknown key `databse_url`"), "{err}");
         assert!(parse_config("rate_burst = [1]").is_err());
         assert!(parse_config("not toml at all =").is_err());
+    }
+
+    #[test]
+    fn snapshot_paths_follow_the_database() {
+        let table = [
+            (
+                "auto",
+                "sqlite://moodtune.db?mode=rwc",
+                Some("moodtune.db.graph"),
+            ),
+            (
+                "auto",
+                "sqlite:///var/lib/m/cat.db",
+                Some("/var/lib/m/cat.db.graph"),
+            ),
+            ("auto", "sqlite::memory:", Some("moodtune-index.graph")),
+            (
+                "auto",
+                "postgres://u@db/moodtune",
+                Some("moodtune-index.graph"),
+            ),
+            ("off", "sqlite://moodtune.db", None),
+            ("/tmp/x.graph", "postgres://u@db/m", Some("/tmp/x.graph")),
+        ];
+        for (setting, url, want) in table {
+            assert_eq!(
+                snapshot_path(setting, url),
+                want.map(PathBuf::from),
+                "{setting} {url}"
+            );
+        }
     }
 }

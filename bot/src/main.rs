@@ -43,6 +43,9 @@ enum Command {
     /// Inspect the catalog.
     #[command(subcommand)]
     Catalog(cmd::catalog::CatalogCmd),
+    /// Measure text analysis, labelling, the index at scale and recommendations end to end, on
+    /// a synthetic catalog, in one run (the figures of BENCHMARKS.md).
+    Bench(cmd::bench::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -82,6 +85,7 @@ fn main() -> std::process::ExitCode {
             Some(Command::Label(a)) => cmd::label::run(&cli.global, a).await,
             Some(Command::Eval(c)) => cmd::eval::run(&cli.global, c).await,
             Some(Command::Catalog(c)) => cmd::catalog::run(&cli.global, c).await,
+            Some(Command::Bench(a)) => cmd::bench::run(&cli.global, a).await,
         }
     });
     match result {

@@ -17,6 +17,7 @@ pub mod label;
 pub mod lexicon;
 pub mod maps;
 pub mod recommend;
+pub mod snapshot;
 pub mod symbols;
 pub mod text;
 pub mod vision;

@@ -53,6 +53,10 @@ pub struct EngineConfig {
     /// An exported EMOTIC model (with `.thresholds.json` beside it) to read photos with instead
     /// of the bundled face-expression pipeline.
     pub emotic_model: Option<PathBuf>,
+    /// Where the built graph is kept between runs ([`crate::snapshot`]): a start-up (or reload)
+    /// whose vectors match the snapshot serves from the graph at once instead of building it
+    /// again. `None` keeps nothing on disk.
+    pub index_snapshot: Option<PathBuf>,
 }
 
 /// Re-upload markers excluded by default, as the seed asked: DJ and remix versions, 抖音 edits and
@@ -90,6 +94,7 @@ impl Default for EngineConfig {
                 .map(|w| w.to_string())
                 .collect(),
             emotic_model: None,
+            index_snapshot: None,
         }
     }
 }
@@ -539,7 +544,8 @@ impl Engine {
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.loaded_version.store(version, Ordering::SeqCst);
         let all: Vec<[f32; DIM]> = rows.iter().map(|r| r.emotion.0).collect();
-        let (vectors, slots) = dedup(&all);
+        let (mut vectors, slots) = dedup(&all);
+        drop(all);
         // Within a group (tracks with the same vector): best attested first (the strength of the
         // evidence, rounded so float noise does not matter), then most popular, then a fixed
         // pseudo-random order so that ties do not always favour the oldest NetEase ids.
@@ -561,6 +567,49 @@ impl Engine {
         let tracks = rows.len();
         let ids: Vec<i64> = rows.iter().map(|r| r.track_id).collect();
         let infos = Arc::new(self.catalog.track_infos_many(&ids).await?);
+        drop(rows);
+        let snapshot = match self.config.index {
+            IndexChoice::Graph(params) if vectors.len() >= self.config.exact_below => self
+                .config
+                .index_snapshot
+                .clone()
+                .map(|path| (path, params)),
+            _ => None,
+        };
+        if let Some((path, params)) = snapshot.clone() {
+            let t = Instant::now();
+            let (loaded, back) = tokio::task::spawn_blocking(move || {
+                let loaded = crate::snapshot::load(&path, &vectors, params);
+                (loaded, vectors)
+            })
+            .await
+            .expect("snapshot loading does not panic");
+            vectors = back;
+            match loaded {
+                Ok((graph, snapshot_version)) => {
+                    let len = graph.len();
+                    *self.index.write().expect("index lock") = Arc::new(IndexState {
+                        groups,
+                        tracks,
+                        index: Box::new(graph),
+                        infos,
+                    });
+                    self.pending_build.store(false, Ordering::SeqCst);
+                    tracing::info!(
+                        vectors = len,
+                        tracks,
+                        snapshot_version,
+                        load_ms = t.elapsed().as_millis() as u64,
+                        "index loaded from its snapshot"
+                    );
+                    return Ok(());
+                }
+                Err(e) if e.is_damage() => {
+                    tracing::warn!(error = %e, "not using the index snapshot: rebuilding the index")
+                }
+                Err(e) => tracing::info!(reason = %e, "building the index (no usable snapshot)"),
+            }
+        }
         let exact = IndexState {
             groups: groups.clone(),
             tracks,
@@ -585,14 +634,14 @@ impl Engine {
                     tracing::info!("a newer reload started: dropping this index build");
                     return;
                 }
-                *guard = Arc::new(IndexState {
+                let state = Arc::new(IndexState {
                     groups,
                     tracks,
                     index: built,
                     infos,
                 });
+                *guard = Arc::clone(&state);
                 drop(guard);
-                pending.store(false, std::sync::atomic::Ordering::SeqCst);
                 tracing::info!(
                     kind,
                     vectors = len,
@@ -600,6 +649,20 @@ impl Engine {
                     build_ms = t.elapsed().as_millis() as u64,
                     "index swapped in"
                 );
+                if let (Some((path, _)), Some(graph)) = (snapshot, state.index.as_graph()) {
+                    let t = Instant::now();
+                    match crate::snapshot::save(graph, version, &path) {
+                        Ok(()) => tracing::info!(
+                            path = %path.display(),
+                            save_ms = t.elapsed().as_millis() as u64,
+                            "index snapshot written"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot write the index snapshot (serving is not affected)")
+                        }
+                    }
+                }
+                pending.store(false, std::sync::atomic::Ordering::SeqCst);
             });
         }
         tracing::info!(

@@ -146,3 +146,96 @@ pub fn peak_rss_mb() -> f64 {
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
 }
+
+/// A TCP forwarder on 127.0.0.1 that can be shut and reopened: a database that is down at
+/// start-up, comes up, goes away while serving and comes back, as seen by the process under test
+/// (which connects to the gate's port instead of the database's).
+pub struct TcpGate {
+    port: u16,
+    target: std::net::SocketAddr,
+    accept: Option<tokio::task::JoinHandle<()>>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl TcpGate {
+    /// A shut gate in front of `target`, on a free port.
+    pub fn shut(target: std::net::SocketAddr) -> TcpGate {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        TcpGate {
+            port,
+            target,
+            accept: None,
+            conns: Default::default(),
+        }
+    }
+
+    /// The port to connect to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Starts forwarding (call inside a tokio runtime).
+    pub async fn open(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("the gate's port is free again");
+        let (target, conns) = (self.target, std::sync::Arc::clone(&self.conns));
+        self.accept = Some(tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let task = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                conns.lock().expect("gate lock").push(task);
+            }
+        }));
+    }
+
+    /// Stops listening and cuts every forwarded connection.
+    pub fn shut_now(&mut self) {
+        if let Some(a) = self.accept.take() {
+            a.abort();
+        }
+        for c in self.conns.lock().expect("gate lock").drain(..) {
+            c.abort();
+        }
+    }
+}
+
+impl Drop for TcpGate {
+    fn drop(&mut self) {
+        self.shut_now();
+    }
+}
+
+/// `host:port` of a database URL (`scheme://user@host:port/db`), resolved; port 5432 if absent.
+pub fn url_host_port(url: &str) -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    let after = url.split_once("://").map(|x| x.1).unwrap_or(url);
+    let after = after.rsplit_once('@').map(|x| x.1).unwrap_or(after);
+    let host = after.split('/').next().unwrap_or(after);
+    let host = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:5432")
+    };
+    host.to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .unwrap_or_else(|| panic!("cannot resolve {host}"))
+}
+
+/// The same URL with its `host:port` replaced.
+pub fn url_with_host_port(url: &str, host_port: &str) -> String {
+    let (scheme, after) = url.split_once("://").expect("a URL");
+    let (user, after) = match after.rsplit_once('@') {
+        Some((u, a)) => (format!("{u}@"), a),
+        None => (String::new(), after),
+    };
+    let rest = after.find('/').map(|i| &after[i..]).unwrap_or("");
+    format!("{scheme}://{user}{host_port}{rest}")
+}

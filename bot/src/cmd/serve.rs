@@ -100,6 +100,80 @@ async fn stop_signal() {
     tracing::info!("stop requested: finishing the updates in hand");
 }
 
+/// Exponential backoff between retries: 0.5 s, 1 s, 2 s, ... up to `max`.
+#[derive(Debug)]
+struct Backoff {
+    failures: u32,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(max: Duration) -> Backoff {
+        Backoff {
+            failures: 0,
+            max: max.max(Duration::from_millis(500)),
+        }
+    }
+
+    /// The wait before the next attempt, after one more failure.
+    fn next_delay(&mut self) -> Duration {
+        self.failures = self.failures.saturating_add(1);
+        let exp = Duration::from_millis(500) * 2u32.saturating_pow((self.failures - 1).min(16));
+        exp.min(self.max)
+    }
+
+    fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+/// Opens the engine, waiting for a database that is down (or not up yet, as when a fleet and its
+/// database start together): each failure is logged with what went wrong and when the next try
+/// is, with backoff up to 30 s. Other start-up problems (a bad lexicon or model file) fail at once.
+/// `None` when asked to stop while waiting.
+async fn open_when_database_answers(
+    global: &Global,
+    stopped: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<Option<moodtune_core::Engine>> {
+    tokio::pin!(stopped);
+    let mut backoff = Backoff::new(Duration::from_secs(30));
+    loop {
+        let open = global.open_engine_once();
+        let result = tokio::select! {
+            _ = &mut stopped => return Ok(None),
+            r = open => r,
+        };
+        match result {
+            Ok(engine) => {
+                if backoff.failures() > 0 {
+                    tracing::info!(
+                        attempts = backoff.failures() + 1,
+                        "the database answers: starting"
+                    );
+                }
+                return Ok(Some(engine));
+            }
+            Err(moodtune_core::StartError::Catalog(e)) => {
+                let next = backoff.next_delay();
+                tracing::warn!(
+                    error = %e,
+                    retry_in_ms = next.as_millis() as u64,
+                    "database unavailable at start-up; retrying"
+                );
+                tokio::select! {
+                    _ = &mut stopped => return Ok(None),
+                    _ = tokio::time::sleep(next) => {}
+                }
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("cannot start the engine")),
+        }
+    }
+}
+
 /// Starts the engine and every configured platform; all stop together on SIGINT/SIGTERM.
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let token = global
@@ -121,7 +195,6 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             "no platform to serve: set TELOXIDE_TOKEN or DISCORD_TOKEN, or --http ADDR (or run `moodtune chat`)"
         );
     }
-    let engine = Arc::new(global.open_engine().await?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = move || {
         let mut rx = stop_rx.clone();
@@ -133,19 +206,40 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         stop_signal().await;
         let _ = stop_tx.send(true);
     });
+    let Some(engine) = open_when_database_answers(global, stopped()).await? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    let engine = Arc::new(engine);
     if !args.reload_every.is_zero() {
         let (engine, stopped) = (Arc::clone(&engine), stopped());
         let every = args.reload_every;
         tokio::spawn(async move {
             tokio::pin!(stopped);
+            let mut backoff = Backoff::new(every);
+            let mut wait = every;
             loop {
                 tokio::select! {
                     _ = &mut stopped => break,
-                    _ = tokio::time::sleep(every) => {}
+                    _ = tokio::time::sleep(wait) => {}
                 }
-                if let Err(e) = engine.reload_if_changed().await {
-                    tracing::warn!(error = %e, "cannot check the catalog for changes; serving the loaded index");
-                }
+                wait = match engine.reload_if_changed().await {
+                    Ok(_) => {
+                        if backoff.failures() > 0 {
+                            tracing::info!("the database answers again: following catalog changes");
+                        }
+                        backoff.reset();
+                        every
+                    }
+                    Err(e) => {
+                        let next = backoff.next_delay();
+                        tracing::warn!(
+                            error = %e,
+                            retry_in_ms = next.as_millis() as u64,
+                            "cannot check the catalog for changes; serving the loaded index"
+                        );
+                        next
+                    }
+                };
             }
         });
     }
@@ -211,4 +305,27 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         t.await.context("an adapter panicked")??;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap_and_resets() {
+        let mut b = Backoff::new(Duration::from_secs(5));
+        let got: Vec<u128> = (0..6).map(|_| b.next_delay().as_millis()).collect();
+        assert_eq!(got, vec![500, 1000, 2000, 4000, 5000, 5000]);
+        assert_eq!(b.failures(), 6);
+        b.reset();
+        assert_eq!(b.next_delay(), Duration::from_millis(500));
+        for _ in 0..100 {
+            b.next_delay();
+        }
+        assert_eq!(
+            b.next_delay(),
+            Duration::from_secs(5),
+            "no overflow after many failures"
+        );
+    }
 }

@@ -11,6 +11,11 @@
 //! `dense`: every category weighs something (e^U normalised — the hardest case, no structure);
 //! `sparse` (the default): 1-5 categories carry the mood, softmaxed like the analyser's output, as
 //! labelled tracks are. Queries are 1,000 more vectors of the same kind, one thread.
+//!
+//! `MOODTUNE_BENCH_DB=sqlite:///tmp/rl.db` takes the vectors from a catalog instead (one built by
+//! `moodtune bench --bench-database-url sqlite:///tmp/rl.db?mode=rwc`: real titles and playlist
+//! names, so the tight clusters of real labels), queried by mixtures of two of its moods;
+//! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters.
 
 use std::time::Instant;
 
@@ -49,15 +54,59 @@ fn main() {
     let ef: Option<usize> = args.get(4).and_then(|s| s.parse().ok());
     // As the engine does: identical vectors are collapsed before indexing (sparse moods repeat:
     // every single-category mood is the same one-hot vector).
-    let data = moodtune_core::index::dedup(&vectors(n, dense, 1)).0;
+    // `MOODTUNE_BENCH_DB=sqlite://...`: the first n labelled tracks of a catalog (one that
+    // `moodtune bench --bench-database-url` built: real titles and playlist names, so the tight
+    // clusters of real labels), queried by mixtures of two of its moods.
+    let (data, queries) = match std::env::var("MOODTUNE_BENCH_DB") {
+        Ok(url) => {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            let rows = rt
+                .block_on(async {
+                    let c =
+                        moodtune_core::Catalog::open(&url, 2, std::time::Duration::from_secs(30))
+                            .await?;
+                    c.load_vectors().await
+                })
+                .expect("the bench database loads");
+            let all: Vec<[f32; DIM]> = rows.iter().take(n).map(|r| r.emotion.0).collect();
+            let data = moodtune_core::index::dedup(&all).0;
+            let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+            let queries: Vec<Emotion> = (0..1_000)
+                .map(|_| {
+                    let (a, b) = (
+                        data[rng.gen_range(0..data.len())],
+                        data[rng.gen_range(0..data.len())],
+                    );
+                    let w = rng.gen_range(0.5f32..0.9);
+                    Emotion(std::array::from_fn(|d| w * a[d] + (1.0 - w) * b[d]))
+                })
+                .collect();
+            (data, queries)
+        }
+        Err(_) => (
+            moodtune_core::index::dedup(&vectors(n, dense, 1)).0,
+            vectors(1_000, dense, 2).into_iter().map(Emotion).collect(),
+        ),
+    };
     let distinct = data.len();
-    let queries: Vec<Emotion> = vectors(1_000, dense, 2).into_iter().map(Emotion).collect();
     let started = Instant::now();
     let index: Box<dyn VectorIndex> = match kind {
         "graph" => {
             let mut p = GraphParams::default();
             if let Some(ef) = ef {
                 p.ef_search = ef;
+            }
+            if let Some(m) = std::env::var("MOODTUNE_GRAPH_M")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                p.m = m;
+            }
+            if let Some(e) = std::env::var("MOODTUNE_GRAPH_EFC")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                p.ef_construction = e;
             }
             Box::new(GraphIndex::build(data.clone(), p))
         }
