@@ -282,14 +282,7 @@ async fn readiness_follows_the_index() {
     assert_eq!(status_of(&c, &format!("{base}/healthz")).await, 200);
 
     let (playlists, _) = moodtune_core::dump::parse(moodtune_core::dump::EMBEDDED_DEMO);
-    engine.catalog().import_playlists(&playlists).await.unwrap();
-    engine
-        .catalog()
-        .label_tracks(engine.analyzer(), false)
-        .await
-        .unwrap();
-    assert!(engine.reload_if_changed().await.unwrap());
-    engine.wait_for_index().await;
+    moodtune_tests::import_and_follow(&engine, &playlists).await;
     let r = c.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();

@@ -313,14 +313,7 @@ async fn index_snapshot_is_reused_and_a_damaged_one_is_rebuilt() {
     // track has (identical vectors collapse, and would leave the snapshot valid).
     let (pls, _) =
         dump::parse("990001\t害怕又想念的惊喜\t12345\t99000101::愤怒的快乐眼泪::新人::60\n");
-    engine.catalog().import_playlists(&pls).await.unwrap();
-    engine
-        .catalog()
-        .label_tracks(engine.analyzer(), false)
-        .await
-        .unwrap();
-    assert!(engine.reload_if_changed().await.unwrap());
-    engine.wait_for_index().await;
+    moodtune_tests::import_and_follow(&engine, &pls).await;
     let after = engine.index_info();
     assert_eq!(after.kind, "graph");
     assert_eq!(after.len, before.len + 1, "one new distinct vector");

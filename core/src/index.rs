@@ -204,6 +204,20 @@ pub fn dedup(vectors: &[[f32; DIM]]) -> (Vec<[f32; DIM]>, Vec<Vec<u32>>) {
     (unique, groups)
 }
 
+/// This process's peak resident memory in MB (the kernel's VmHWM), for `moodtune bench` and the
+/// bench binaries that report an index's memory; NaN off Linux.
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
 /// Recall@k of `found` against the exact answer, counting ties: a found neighbour is correct when
 /// its distance is no larger than the exact k-th distance (catalogs hold many identical vectors, so
 /// comparing slot sets alone would punish a correct answer that picked a different twin).

@@ -227,25 +227,18 @@ pub fn load(
     vectors: &[[f32; DIM]],
     params: GraphParams,
 ) -> Result<(GraphIndex, i64), SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(SnapshotError::Missing(path.to_path_buf()))
         }
-        Err(source) => {
-            return Err(SnapshotError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Err(e) => return Err(io(e)),
     };
-    let size = file
-        .metadata()
-        .map_err(|source| SnapshotError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .len();
+    let size = file.metadata().map_err(io)?.len();
     let corrupt = |why: String| SnapshotError::Corrupt {
         path: path.to_path_buf(),
         why,

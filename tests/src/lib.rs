@@ -135,16 +135,25 @@ pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// This process's peak resident memory in MB (VmHWM), for the bench binaries; NaN off Linux.
-pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+pub use moodtune_core::index::peak_rss_mb;
+
+/// Imports `playlists` into the engine's catalog, labels them and has the engine follow the new
+/// catalog version, waiting for the index: what a crawl or `moodtune import` does, in one call.
+pub async fn import_and_follow(
+    engine: &moodtune_core::Engine,
+    playlists: &[moodtune_core::dump::DumpPlaylist],
+) {
+    engine.catalog().import_playlists(playlists).await.unwrap();
+    engine
+        .catalog()
+        .label_tracks(engine.analyzer(), false)
+        .await
+        .unwrap();
+    assert!(
+        engine.reload_if_changed().await.unwrap(),
+        "the catalog version moved"
+    );
+    engine.wait_for_index().await;
 }
 
 /// A TCP forwarder on 127.0.0.1 that can be shut and reopened: a database that is down at

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use moodtune_core::dump::{self, DumpPlaylist, DumpTrack};
 use moodtune_core::graph::{GraphIndex, GraphParams};
-use moodtune_core::index::{dedup, recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex};
+use moodtune_core::index::{
+    dedup, peak_rss_mb, recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex,
+};
 use moodtune_core::{Catalog, Emotion, Engine, EngineConfig, Method};
 
 use crate::config::Global;
@@ -162,18 +164,6 @@ fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
-}
-
 /// p-th percentile (0..=100) of sorted durations, in microseconds.
 fn percentile_us(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
@@ -308,7 +298,16 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             format!("sqlite://{}?mode=rwc", temp.join("bench.db").display())
         }
     };
-    let result = measure_catalog(&args, &sizes, &url, &temp, &analyzer, &moods, &mut report).await;
+    let result = measure_catalog(
+        &args,
+        &sizes,
+        &url,
+        &temp,
+        &analyzer,
+        (&posts, &moods),
+        &mut report,
+    )
+    .await;
     if args.bench_database_url.is_none() {
         let _ = std::fs::remove_dir_all(&temp);
     }
@@ -339,7 +338,7 @@ async fn measure_catalog(
     url: &str,
     temp: &std::path::Path,
     analyzer: &moodtune_core::TextAnalyzer,
-    moods: &[Emotion],
+    (posts, moods): (&[String], &[Emotion]),
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let catalog = Catalog::open(url, 4, Duration::from_secs(30)).await?;
@@ -491,15 +490,15 @@ async fn measure_catalog(
             info.tracks
         ),
     );
-    let posts: Vec<String> = read_posts(args.posts.as_ref())?
-        .into_iter()
+    let posts: Vec<&String> = posts
+        .iter()
         .filter(|p| engine.text_emotion(p).is_ok())
         .collect();
     anyhow::ensure!(!posts.is_empty(), "no post has a mood");
     let mut times = Vec::with_capacity(args.calls);
     for i in 0..args.calls {
         let t = Instant::now();
-        let rec = engine.recommend_text(&posts[i % posts.len()], 10).await?;
+        let rec = engine.recommend_text(posts[i % posts.len()], 10).await?;
         times.push(t.elapsed());
         std::hint::black_box(rec);
     }
