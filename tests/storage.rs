@@ -336,3 +336,32 @@ async fn index_snapshot_is_reused_and_a_damaged_one_is_rebuilt() {
         "no temporary files left"
     );
 }
+
+/// Names and artists read for the index by scanning the tables (large catalogs) are exactly what
+/// the by-id lookup of a reply reads, on both databases.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn track_infos_by_scan_match_the_lookup_by_id() {
+    for db in TestDb::both("infos").await {
+        let engine = Engine::open(config(&db.url)).await.unwrap();
+        let ids: Vec<i64> = engine
+            .catalog()
+            .load_vectors()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.track_id)
+            .collect();
+        assert!(ids.len() > 20_000, "large enough to scan: {}", ids.len());
+        let scanned = engine.catalog().track_infos_many(&ids).await.unwrap();
+        assert_eq!(scanned.len(), ids.len(), "{}", db.backend);
+        let mut by_id = std::collections::HashMap::new();
+        for chunk in ids.chunks(1_000) {
+            by_id.extend(engine.catalog().track_infos(chunk).await.unwrap());
+        }
+        assert!(scanned == by_id, "{}: the two reads differ", db.backend);
+        assert!(
+            scanned.values().any(|t| t.artists.len() > 1),
+            "credit order kept"
+        );
+    }
+}

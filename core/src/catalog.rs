@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
 use moodtune_migrations::{Migrator, MigratorTrait};
 use moodtune_models::{
     artist, catalog_meta, comment, crawl_mark, lyric, playlist, playlist_track, track,
@@ -24,6 +25,8 @@ use crate::text::TextAnalyzer;
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.
 const CHUNK: usize = 1000;
+/// Above this many tracks, names and artists are read by scanning the tables rather than by id.
+const WHOLE_TABLE_ABOVE: usize = 20_000;
 /// Tracks labelled per database round trip.
 const LABEL_BATCH: usize = 2000;
 /// Key in `catalog_meta` that counts catalog changes; indexes follow it.
@@ -761,9 +764,70 @@ impl Catalog {
         &self,
         ids: &[i64],
     ) -> Result<HashMap<i64, TrackInfo>, CatalogError> {
+        if ids.len() > WHOLE_TABLE_ABOVE {
+            return self.track_infos_by_scan(ids).await;
+        }
         let mut out = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(CHUNK) {
             out.extend(self.track_infos(chunk).await?);
+        }
+        Ok(out)
+    }
+
+    /// [`Catalog::track_infos`] for a large part of the catalog (the index's tracks at start-up):
+    /// two whole-table reads instead of a thousand `IN (...)` queries per million tracks, which
+    /// took 27 s of a 35 s start-up at 995,834 tracks.
+    async fn track_infos_by_scan(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, TrackInfo>, CatalogError> {
+        let wanted: HashSet<i64> = ids.iter().copied().collect();
+        let mut out: HashMap<i64, TrackInfo> = HashMap::with_capacity(ids.len());
+        // Streamed, not collected: a million rows held at once would add to start-up memory.
+        let mut rows = track::Entity::find()
+            .select_only()
+            .columns([
+                track::Column::Id,
+                track::Column::Name,
+                track::Column::Popularity,
+            ])
+            .into_tuple::<(i64, String, i32)>()
+            .stream(&self.db)
+            .await?;
+        while let Some((id, name, popularity)) = rows.try_next().await? {
+            if wanted.contains(&id) {
+                out.insert(
+                    id,
+                    TrackInfo {
+                        id,
+                        name,
+                        artists: Vec::new(),
+                        popularity,
+                    },
+                );
+            }
+        }
+        drop(rows);
+        let mut links = track_artist::Entity::find()
+            .select_only()
+            .column(track_artist::Column::TrackId)
+            .column(artist::Column::Name)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                track_artist::Relation::Artist.def(),
+            )
+            .order_by_asc(track_artist::Column::TrackId)
+            .order_by_asc(track_artist::Column::Position)
+            .into_tuple::<(i64, String)>()
+            .stream(&self.db)
+            .await?;
+        while let Some((track_id, name)) = links.try_next().await? {
+            if let Some(t) = out.get_mut(&track_id) {
+                // Two processes importing one new artist at once can create it twice; show it once.
+                if !t.artists.contains(&name) {
+                    t.artists.push(name);
+                }
+            }
         }
         Ok(out)
     }

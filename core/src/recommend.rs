@@ -472,7 +472,9 @@ impl Engine {
                 "demo catalog loaded"
             );
         }
+        let t = Instant::now();
         let label = catalog.label_tracks(&analyzer, false).await?;
+        tracing::debug!(ms = t.elapsed().as_millis() as u64, "labels checked");
         if label.tracks > 0 {
             tracing::info!(
                 tracks = label.tracks,
@@ -539,8 +541,10 @@ impl Engine {
     /// built in the background and swapped in when done (for catalogs of `exact_below` or more).
     pub async fn reload_index(&self) -> Result<(), CatalogError> {
         use std::sync::atomic::Ordering;
+        let started = Instant::now();
         let version = self.catalog.version().await?;
         let rows = self.catalog.load_vectors().await?;
+        let vectors_ms = started.elapsed().as_millis() as u64;
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.loaded_version.store(version, Ordering::SeqCst);
         let all: Vec<[f32; DIM]> = rows.iter().map(|r| r.emotion.0).collect();
@@ -567,6 +571,8 @@ impl Engine {
         let tracks = rows.len();
         let ids: Vec<i64> = rows.iter().map(|r| r.track_id).collect();
         let infos = Arc::new(self.catalog.track_infos_many(&ids).await?);
+        let infos_ms = started.elapsed().as_millis() as u64 - vectors_ms;
+        tracing::debug!(vectors_ms, infos_ms, "catalog read for the index");
         drop(rows);
         let snapshot = match self.config.index {
             IndexChoice::Graph(params) if vectors.len() >= self.config.exact_below => self
