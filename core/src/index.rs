@@ -51,6 +51,11 @@ impl ExactIndex {
 
 /// Squared Euclidean distance: the one distance every index here compares by.
 #[inline]
+/// Euclidean distance, as [`Neighbour::distance`] reports it (for re-measuring found neighbours).
+pub fn distance(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
+    squared(a, b).sqrt()
+}
+
 pub(crate) fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
     let mut s = 0.0;
     for i in 0..DIM {
@@ -183,25 +188,56 @@ impl VectorIndex for HnswIndex {
     }
 }
 
-/// Collapses identical vectors: catalogs label many tracks alike (26,932 demo tracks have only
-/// 2,666 distinct vectors), and HNSW graphs build slowly and search badly over exact duplicates.
-/// Returns the distinct vectors and, for each, the positions of the input vectors equal to it, in
-/// input order.
+/// Below this a mood coordinate is indistinguishable from zero, so [`dedup`] flushes it.
+///
+/// Why: moods are softmax outputs, and a clear score lead drives the other categories to 1e-20 ..
+/// 1e-38. Squared f32 distances between such vectors underflow to exactly 0, so tens of thousands
+/// of *distinct* vectors sat at distance 0 from one another (a quarter of a million-track catalog
+/// had such twins, 40,000 at a time): a graph cannot order them, links them by node id, and a
+/// search that enters the blob fills its beam with equal distances and stalls (recall@10 0.964
+/// at 1M). Flushing moves any distance by at most `sqrt(21) * 1e-7 = 4.6e-7`, under the 1e-6 that
+/// [`recall_at_k`] treats as a tie, so an exact scan over the flushed vectors still has recall 1.0
+/// against one over the raw vectors; and a mood's "1e-20 of anger" carries no meaning anyway.
+pub const RESOLUTION: f32 = 1e-7;
+
+/// A vector as the index keeps it: coordinates below [`RESOLUTION`] (and negative zero) become 0.
+pub fn canonical(v: &[f32; DIM]) -> [f32; DIM] {
+    v.map(|x| if x.abs() < RESOLUTION { 0.0 } else { x })
+}
+
+/// Collapses vectors the index cannot tell apart: catalogs label many tracks alike (26,932 demo
+/// tracks have only 2,666 distinct vectors), and HNSW graphs build slowly and search badly over
+/// duplicates. Vectors are compared in their [`canonical`] form, which is also what is returned:
+/// the distinct canonical vectors and, for each, the positions of the input vectors that map to
+/// it, in input order.
 pub fn dedup(vectors: &[[f32; DIM]]) -> (Vec<[f32; DIM]>, Vec<Vec<u32>>) {
     let mut by_bits: std::collections::HashMap<[u32; DIM], usize> =
         std::collections::HashMap::new();
     let mut unique = Vec::new();
     let mut groups: Vec<Vec<u32>> = Vec::new();
     for (i, v) in vectors.iter().enumerate() {
+        let v = canonical(v);
         let key = v.map(f32::to_bits);
         let g = *by_bits.entry(key).or_insert_with(|| {
-            unique.push(*v);
+            unique.push(v);
             groups.push(Vec::new());
             unique.len() - 1
         });
         groups[g].push(i as u32);
     }
     (unique, groups)
+}
+
+/// The distinct vectors bit for bit, before any flush, in first-seen order: the moods a catalog
+/// really holds, from which the benches draw their queries (drawing from [`dedup`]'s output
+/// would weigh the near-identical clusters it merges less than the catalog does).
+pub fn bitwise_distinct(vectors: &[[f32; DIM]]) -> Vec<[f32; DIM]> {
+    let mut seen = std::collections::HashSet::new();
+    vectors
+        .iter()
+        .filter(|v| seen.insert(v.map(f32::to_bits)))
+        .copied()
+        .collect()
 }
 
 /// This process's peak resident memory in MB (the kernel's VmHWM), for `moodtune bench` and the
@@ -291,6 +327,27 @@ pub(crate) mod tests {
         let (unique, groups) = dedup(&[a, b, a, a]);
         assert_eq!(unique, vec![a, b]);
         assert_eq!(groups, vec![vec![0, 2, 3], vec![1]]);
+    }
+
+    #[test]
+    fn dedup_merges_vectors_that_differ_below_the_resolution() {
+        // A saturated softmax: the same corner, tails at scales f32 distances cannot resolve.
+        let mut a = [0.0; DIM];
+        a[3] = 1.0;
+        let (mut b, mut c, mut d) = (a, a, a);
+        b[7] = 3e-21;
+        c[7] = 5e-38;
+        c[0] = -0.0;
+        d[7] = 2e-6; // above the resolution: a vector of its own
+        let (unique, groups) = dedup(&[a, b, c, d]);
+        assert_eq!(unique, vec![a, d]);
+        assert_eq!(groups, vec![vec![0, 1, 2], vec![3]]);
+        assert!(unique[0].iter().all(|x| x.to_bits() != (-0.0f32).to_bits()));
+        // Distinct canonical vectors are never at f32 distance 0 from one another.
+        assert!(squared(&unique[0], &unique[1]) > 0.0);
+        // The flush moves a distance by less than the tie tolerance of recall_at_k.
+        let q = [0.05; DIM];
+        assert!((squared(&q, &b).sqrt() - squared(&q, &canonical(&b)).sqrt()).abs() < 1e-6);
     }
 
     #[test]

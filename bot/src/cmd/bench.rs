@@ -18,7 +18,8 @@ use anyhow::Context;
 use moodtune_core::dump::{self, DumpPlaylist, DumpTrack};
 use moodtune_core::graph::{GraphIndex, GraphParams};
 use moodtune_core::index::{
-    dedup, peak_rss_mb, recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex,
+    bitwise_distinct, dedup, peak_rss_mb, recall_at_k, ExactIndex, HnswIndex, HnswParams,
+    VectorIndex,
 };
 use moodtune_core::{Catalog, Emotion, Engine, EngineConfig, Method};
 
@@ -227,7 +228,8 @@ fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem}")
 }
 
-/// Queries: the moods of the posts, then mixtures of two catalog moods (between labelled points).
+/// Queries: the moods of the posts, then mixtures of two of the catalog's distinct moods (between
+/// labelled points).
 fn queries(moods: &[Emotion], vectors: &[[f32; 21]], count: usize, rng: &mut Rng) -> Vec<Emotion> {
     let mut out: Vec<Emotion> = moods.iter().take(count).copied().collect();
     while out.len() < count && !vectors.is_empty() {
@@ -385,7 +387,12 @@ async fn measure_catalog(
     for &requested in sizes {
         let size = requested.min(all.len());
         let (vectors, _) = dedup(&all[..size]);
-        let qs = queries(moods, &vectors, args.queries, &mut rng);
+        let qs = queries(
+            moods,
+            &bitwise_distinct(&all[..size]),
+            args.queries,
+            &mut rng,
+        );
         report.stage_start();
         let exact = ExactIndex::new(vectors.clone());
         let mut exact_times = Vec::with_capacity(qs.len());
