@@ -49,13 +49,13 @@ impl ExactIndex {
     }
 }
 
-/// Squared Euclidean distance: the one distance every index here compares by.
-#[inline]
 /// Euclidean distance, as [`Neighbour::distance`] reports it (for re-measuring found neighbours).
 pub fn distance(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
     squared(a, b).sqrt()
 }
 
+/// Squared Euclidean distance: the one distance every index here compares by.
+#[inline]
 pub(crate) fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
     let mut s = 0.0;
     for i in 0..DIM {
