@@ -338,6 +338,7 @@ pub fn load(
             ef_construction: ef_construction as usize,
             ef_search: params.ef_search,
             seed,
+            ..params
         },
         m0: m0 as usize,
         layer0,

@@ -15,6 +15,7 @@
 //! `MOODTUNE_BENCH_DB=sqlite:///tmp/rl.db` takes the vectors from a catalog instead (one built by
 //! `moodtune bench --bench-database-url sqlite:///tmp/rl.db?mode=rwc`: real titles and playlist
 //! names, so the tight clusters of real labels), queried by mixtures of two of its moods;
+//! `MOODTUNE_BENCH_POSTS=posts.jsonl` puts the moods of real posts first among those queries;
 //! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters.
 //! `recall@10_raw` is recall against an exact scan over the raw vectors (before `dedup` flushed
 //! their tails), each found slot expanded into the raw vectors it stands for.
@@ -48,6 +49,28 @@ fn vectors(n: usize, dense: bool, seed: u64) -> Vec<[f32; DIM]> {
         .collect()
 }
 
+/// `MOODTUNE_BENCH_POSTS=posts.jsonl`: the moods of real posts (one per line, or JSON lines with
+/// "content"), read by the default text method, come first among the queries — the query kind a
+/// chat bot answers, often lying between category corners where a catalog has no tracks.
+fn post_moods() -> Vec<Emotion> {
+    let Ok(path) = std::env::var("MOODTUNE_BENCH_POSTS") else {
+        return Vec::new();
+    };
+    let text = std::fs::read_to_string(&path).expect("the posts file reads");
+    let (lexicon, _) = moodtune_core::recommend::load_lexicon(None).expect("the lexicon loads");
+    let analyzer = moodtune_core::TextAnalyzer::new(lexicon, moodtune_core::Method::default());
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v.get("content")?.as_str().map(String::from))
+                .unwrap_or_else(|| l.to_string())
+        })
+        .filter_map(|p| analyzer.mood(&p))
+        .collect()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("graph");
@@ -77,16 +100,17 @@ fn main() {
             // near-identical clusters weigh in the queries as they do in the catalog.
             let data = moodtune_core::index::bitwise_distinct(&all);
             let mut rng = rand::rngs::StdRng::seed_from_u64(2);
-            let queries: Vec<Emotion> = (0..1_000)
-                .map(|_| {
-                    let (a, b) = (
-                        data[rng.gen_range(0..data.len())],
-                        data[rng.gen_range(0..data.len())],
-                    );
-                    let w = rng.gen_range(0.5f32..0.9);
-                    Emotion(std::array::from_fn(|d| w * a[d] + (1.0 - w) * b[d]))
-                })
-                .collect();
+            let mut queries = post_moods();
+            queries.truncate(1_000);
+            let mixtures = 1_000 - queries.len();
+            queries.extend((0..mixtures).map(|_| {
+                let (a, b) = (
+                    data[rng.gen_range(0..data.len())],
+                    data[rng.gen_range(0..data.len())],
+                );
+                let w = rng.gen_range(0.5f32..0.9);
+                Emotion(std::array::from_fn(|d| w * a[d] + (1.0 - w) * b[d]))
+            }));
             (all, queries)
         }
         Err(_) => (
@@ -115,7 +139,21 @@ fn main() {
             {
                 p.ef_construction = e;
             }
-            Box::new(GraphIndex::build(data.clone(), p))
+            if let Some(h) = std::env::var("MOODTUNE_GRAPH_HUBS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                p.hubs = h;
+            }
+            if let Some(s) = std::env::var("MOODTUNE_GRAPH_SEEDS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+            {
+                p.hub_seeds = s;
+            }
+            let g = GraphIndex::build(data.clone(), p);
+            eprintln!("hubs={}", g.hub_count());
+            Box::new(g)
         }
         "hnsw" => {
             let mut p = HnswParams::default();
