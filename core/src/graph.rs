@@ -34,6 +34,8 @@ pub struct GraphParams {
     pub hubs: usize,
     /// How many of the hubs nearest the query join the layer-0 beam as extra starting points.
     pub hub_seeds: usize,
+    /// Threads building the graph (0: one per core, at most 8); the graph does not depend on it.
+    pub build_threads: usize,
 }
 
 impl Default for GraphParams {
@@ -45,6 +47,7 @@ impl Default for GraphParams {
             seed: 0x6d6f_6f64,
             hubs: 2048,
             hub_seeds: 8,
+            build_threads: 0,
         }
     }
 }
@@ -280,8 +283,56 @@ impl Hubs {
     }
 }
 
+/// Nodes inserted one at a time before batches start: the first links decide the graph's
+/// shape, and catalogs this small build in well under a second anyway.
+const SERIAL_PREFIX: usize = 10_000;
+
+/// Nodes per parallel batch: large enough to keep both cores busy between synchronisations,
+/// small next to the graph so that a batch's nodes, which see one another only as candidates,
+/// link as they would one by one.
+const BATCH: usize = 512;
+
+/// Build threads at most (the machine's cores otherwise).
+const MAX_BUILD_THREADS: usize = 8;
+
+/// What inserting one node changes: its chosen neighbours per layer, layer 0 first.
+struct Plan {
+    node: u32,
+    layers: Vec<Vec<u32>>,
+}
+
+/// `f` over `items` on up to `scratch.len()` threads (one `Visited` each), results in order.
+fn par_map<T: Sync, R: Send>(
+    items: &[T],
+    scratch: &mut [Visited],
+    f: impl Fn(&T, &mut Visited) -> R + Sync,
+) -> Vec<R> {
+    let threads = scratch.len().min(items.len() / 16).max(1);
+    if threads == 1 {
+        let v = &mut scratch[0];
+        return items.iter().map(|item| f(item, v)).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let mut chunks = items.chunks(per).zip(scratch.iter_mut());
+        let (first, first_v) = chunks.next().expect("at least one chunk");
+        let handles: Vec<_> = chunks
+            .map(|(chunk, v)| {
+                scope.spawn(move || chunk.iter().map(|i| f(i, v)).collect::<Vec<R>>())
+            })
+            .collect();
+        let mut out: Vec<R> = first.iter().map(|i| f(i, first_v)).collect();
+        for h in handles {
+            out.extend(h.join().expect("a build thread panicked"));
+        }
+        out
+    })
+}
+
 impl GraphIndex {
-    /// Builds the graph over `vectors` (slot i = `vectors[i]`), inserting them in order.
+    /// Builds the graph over `vectors` (slot i = `vectors[i]`), inserting them in order, in
+    /// parallel batches once the graph has [`SERIAL_PREFIX`] nodes.
     pub fn build(vectors: Vec<[f32; DIM]>, params: GraphParams) -> GraphIndex {
         let n = vectors.len();
         let m = params.m.max(2);
@@ -311,9 +362,29 @@ impl GraphIndex {
             top: 0,
             hubs: Hubs::default(),
         };
-        let mut visited = Visited::new();
-        for node in 0..n as u32 {
-            g.insert(node, &mut visited);
+        let threads = match params.build_threads {
+            0 => std::thread::available_parallelism()
+                .map(|t| t.get())
+                .unwrap_or(1)
+                .clamp(1, MAX_BUILD_THREADS),
+            t => t,
+        };
+        let mut visited: Vec<Visited> = (0..threads).map(|_| Visited::new()).collect();
+        let mut next = 0usize;
+        while next < n {
+            // One node at a time while the graph is small, and for a node that will sit above
+            // the current top (it becomes the entry point, as in the paper); batches otherwise.
+            let end = if next < SERIAL_PREFIX || g.levels[next] as usize > g.top {
+                next + 1
+            } else {
+                let limit = (next + BATCH).min(n);
+                (next + 1..limit)
+                    .find(|&i| g.levels[i] as usize > g.top)
+                    .unwrap_or(limit)
+            };
+            let batch: Vec<u32> = (next as u32..end as u32).collect();
+            g.insert_batch(&batch, &mut visited);
+            next = end;
         }
         g.hubs = Hubs::choose(&g.vectors, g.params.hubs);
         g
@@ -445,56 +516,124 @@ impl GraphIndex {
         kept
     }
 
-    fn insert(&mut self, node: u32, visited: &mut Visited) {
-        let level = self.levels[node as usize] as usize;
-        if self.entry == NONE {
-            self.entry = node;
-            self.top = level;
-            return;
+    /// Inserts `batch` (consecutive nodes): each node's neighbours are searched for in
+    /// parallel against the graph as it stood before the batch, with its batch mates added as
+    /// candidates; then the links are written, the back links re-chosen per target node (in
+    /// parallel, each target by one thread) and written. The result does not depend on the
+    /// number of threads, so a build is reproducible; a batch of one is the paper's insertion.
+    fn insert_batch(&mut self, batch: &[u32], visited: &mut [Visited]) {
+        let plans = par_map(batch, visited, |node, v| self.plan(*node, batch, v));
+        for p in &plans {
+            for (layer, chosen) in p.layers.iter().enumerate() {
+                for (slot, n) in self.links_mut(p.node, layer).iter_mut().zip(chosen) {
+                    *slot = *n;
+                }
+            }
         }
+        // Back links, grouped by (layer, target) in batch order.
+        let mut requests: Vec<(usize, u32, u32)> = plans
+            .iter()
+            .flat_map(|p| {
+                p.layers
+                    .iter()
+                    .enumerate()
+                    .flat_map(move |(layer, chosen)| {
+                        chosen.iter().map(move |&target| (layer, target, p.node))
+                    })
+            })
+            .collect();
+        requests.sort_by_key(|r| (r.0, r.1));
+        let groups: Vec<&[(usize, u32, u32)]> =
+            requests.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1).collect();
+        let lists = par_map(&groups, visited, |group, _| self.relinked(group));
+        for (group, list) in groups.iter().zip(lists) {
+            let (layer, target, _) = group[0];
+            self.links_mut(target, layer).copy_from_slice(&list);
+        }
+        for p in &plans {
+            let level = self.levels[p.node as usize] as usize;
+            if self.entry == NONE || level > self.top {
+                self.entry = p.node;
+                self.top = level;
+            }
+        }
+    }
+
+    /// The neighbours `node` will link to on each of its layers (layer 0 first), found against
+    /// the graph as it stands plus `mates` (its batch, not yet in the graph).
+    fn plan(&self, node: u32, mates: &[u32], visited: &mut Visited) -> Plan {
+        if self.entry == NONE {
+            return Plan {
+                node,
+                layers: Vec::new(),
+            };
+        }
+        let level = self.levels[node as usize] as usize;
         let q = self.vectors[node as usize];
         let mut at = self.entry;
         for layer in (level + 1..=self.top).rev() {
             at = self.greedy(&q, at, layer);
         }
-        for layer in (0..=level.min(self.top)).rev() {
-            let found = self.beam(&q, &[at], self.params.ef_construction, layer, visited);
+        let top = level.min(self.top);
+        let mut layers = vec![Vec::new(); top + 1];
+        for layer in (0..=top).rev() {
+            let mut found = self.beam(&q, &[at], self.params.ef_construction, layer, visited);
             at = found[0].1;
-            let cap = if layer == 0 { self.m0 } else { self.params.m };
-            let chosen = self.select(&found, self.params.m);
-            for (slot, n) in self.links_mut(node, layer).iter_mut().zip(&chosen) {
-                *slot = *n;
+            let searched = found.len();
+            // Mates only where they would make the beam's cut (most are far away).
+            let worst = if searched >= self.params.ef_construction {
+                found[searched - 1].distance()
+            } else {
+                f32::MAX
+            };
+            found.extend(
+                mates
+                    .iter()
+                    .filter(|&&o| o != node && self.levels[o as usize] as usize >= layer)
+                    .map(|&o| Near::new(squared(&q, &self.vectors[o as usize]), o))
+                    .filter(|near| near.distance() < worst),
+            );
+            if found.len() > searched {
+                found.sort_unstable();
             }
-            for &other in &chosen {
-                self.link(other, node, layer, cap);
-            }
+            layers[layer] = self.select(&found, self.params.m);
         }
-        if level > self.top {
-            self.top = level;
-            self.entry = node;
-        }
+        Plan { node, layers }
     }
 
-    /// Adds `new` to `node`'s links on `layer`; a full list is re-chosen by the heuristic.
-    fn link(&mut self, node: u32, new: u32, layer: usize, cap: usize) {
-        let links = self.links_mut(node, layer);
-        if let Some(free) = links.iter().position(|l| *l == NONE) {
-            links[free] = new;
-            return;
+    /// A target's links on one layer after adding the new nodes of `group` (all for the same
+    /// layer and target) in order; a full list is re-chosen by the heuristic.
+    fn relinked(&self, group: &[(usize, u32, u32)]) -> Vec<u32> {
+        let (layer, target, _) = group[0];
+        let cap = if layer == 0 { self.m0 } else { self.params.m };
+        let mut list = self.links(target, layer).to_vec();
+        let v = self.vectors[target as usize];
+        for &(_, _, new) in group {
+            if list.contains(&new) {
+                continue;
+            }
+            if let Some(free) = list.iter().position(|l| *l == NONE) {
+                list[free] = new;
+                continue;
+            }
+            let mut candidates: Vec<Near> = list
+                .iter()
+                .chain(std::iter::once(&new))
+                .map(|&o| Near::new(squared(&v, &self.vectors[o as usize]), o))
+                .collect();
+            candidates.sort_unstable();
+            let kept = self.select(&candidates, cap);
+            for (i, slot) in list.iter_mut().enumerate() {
+                *slot = kept.get(i).copied().unwrap_or(NONE);
+            }
         }
-        let v = self.vectors[node as usize];
-        let mut candidates: Vec<Near> = self
-            .links(node, layer)
-            .iter()
-            .chain(std::iter::once(&new))
-            .map(|&o| Near::new(squared(&v, &self.vectors[o as usize]), o))
-            .collect();
-        candidates.sort_unstable();
-        let kept = self.select(&candidates, cap);
-        let links = self.links_mut(node, layer);
-        for (i, slot) in links.iter_mut().enumerate() {
-            *slot = kept.get(i).copied().unwrap_or(NONE);
-        }
+        list
+    }
+
+    /// Changes the search width (a search-time choice: the graph stays as built), so a bench can
+    /// measure several widths on one build.
+    pub fn set_ef_search(&mut self, ef: usize) {
+        self.params.ef_search = ef;
     }
 
     /// How many hubs the graph chose (see [`Hubs`]), for benchmarks and logs.
@@ -798,6 +937,26 @@ mod tests {
         }
         assert!(Hubs::choose(&spread, 0).nodes.is_empty());
         assert!(Hubs::choose(&[], 10).nodes.is_empty());
+    }
+
+    #[test]
+    fn a_build_does_not_depend_on_its_thread_count() {
+        // Past the serial prefix, so most nodes go in parallel batches.
+        let vs = random_vectors(SERIAL_PREFIX + 3 * BATCH + 17, 5);
+        let build = |threads| {
+            GraphIndex::build(
+                vs.clone(),
+                GraphParams {
+                    build_threads: threads,
+                    ..GraphParams::default()
+                },
+            )
+        };
+        let (one, three) = (build(1), build(3));
+        assert!(one.layer0 == three.layer0 && one.upper == three.upper);
+        assert_eq!((one.entry, one.top), (three.entry, three.top));
+        // Every node is linked: nobody's list on layer 0 is empty.
+        assert!(one.layer0.chunks(one.m0).all(|l| l[0] != NONE));
     }
 
     #[test]

@@ -55,14 +55,26 @@ pub fn distance(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
 }
 
 /// Squared Euclidean distance: the one distance every index here compares by.
+///
+/// Summed in four lanes (coordinates i, i+4, i+8, ...) and then across them, so that the
+/// compiler keeps the lanes in one SIMD register instead of adding 21 terms one after another;
+/// distances are most of what a search or a build does.
 #[inline]
 pub(crate) fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
-    let mut s = 0.0;
-    for i in 0..DIM {
-        let d = a[i] - b[i];
-        s += d * d;
+    const LANES: usize = 4;
+    let mut acc = [0.0f32; LANES];
+    for c in 0..DIM / LANES {
+        for l in 0..LANES {
+            let d = a[c * LANES + l] - b[c * LANES + l];
+            acc[l] += d * d;
+        }
     }
-    s
+    let mut rest = 0.0;
+    for i in DIM / LANES * LANES..DIM {
+        let d = a[i] - b[i];
+        rest += d * d;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
 }
 
 impl VectorIndex for ExactIndex {

@@ -3,14 +3,15 @@
 //! that implementation alone).
 //!
 //! ```sh
-//! cargo run --release -p moodtune-tests --bin index_bench -- graph 1000000 [dense|sparse] [ef_search]
+//! cargo run --release -p moodtune-tests --bin index_bench -- graph 1000000 [sparse|dense|softmax] [ef_search]
 //! cargo run --release -p moodtune-tests --bin index_bench -- hnsw 200000      # instant-distance
 //! cargo run --release -p moodtune-tests --bin index_bench -- exact 200000
 //! ```
 //!
 //! `dense`: every category weighs something (e^U normalised — the hardest case, no structure);
 //! `sparse` (the default): 1-5 categories carry the mood, softmaxed like the analyser's output, as
-//! labelled tracks are. Queries are 1,000 more vectors of the same kind, one thread.
+//! labelled tracks are; `softmax`: softmax of 21 standard normal scores (DESIGN.md's random
+//! moods). Queries are 1,000 more vectors of the same kind, one thread.
 //!
 //! `MOODTUNE_BENCH_DB=sqlite:///tmp/rl.db` takes the vectors from a catalog instead (one built by
 //! `moodtune bench --bench-database-url sqlite:///tmp/rl.db?mode=rwc`: real titles and playlist
@@ -27,12 +28,19 @@ use moodtune_core::graph::{GraphIndex, GraphParams};
 use moodtune_core::index::{recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use rand::{Rng, SeedableRng};
 
-fn vectors(n: usize, dense: bool, seed: u64) -> Vec<[f32; DIM]> {
+fn vectors(n: usize, data: &str, seed: u64) -> Vec<[f32; DIM]> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     (0..n)
         .map(|_| {
             let mut v = [0.0f32; DIM];
-            if dense {
+            if data == "softmax" {
+                // DESIGN.md's random moods: softmax of standard normal scores (Box-Muller).
+                for x in v.iter_mut() {
+                    let (u1, u2) = (1.0 - rng.gen::<f32>(), rng.gen::<f32>());
+                    let z = (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos();
+                    *x = z.exp();
+                }
+            } else if data == "dense" {
                 for x in v.iter_mut() {
                     *x = rng.gen::<f32>().exp();
                 }
@@ -75,8 +83,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("graph");
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(200_000);
-    let dense = args.get(3).map(String::as_str) == Some("dense");
-    let ef: Option<usize> = args.get(4).and_then(|s| s.parse().ok());
+    let data_kind = args.get(3).map(String::as_str).unwrap_or("sparse");
+    // One build, measured at each of these search widths (comma-separated).
+    let efs: Vec<usize> = args
+        .get(4)
+        .map(|s| s.split(',').filter_map(|e| e.parse().ok()).collect())
+        .unwrap_or_default();
+    let ef = efs.first().copied();
     // As the engine does: identical vectors are collapsed before indexing (sparse moods repeat:
     // every single-category mood is the same one-hot vector).
     // `MOODTUNE_BENCH_DB=sqlite://...`: the first n labelled tracks of a catalog (one that
@@ -114,55 +127,43 @@ fn main() {
             (all, queries)
         }
         Err(_) => (
-            vectors(n, dense, 1),
-            vectors(1_000, dense, 2).into_iter().map(Emotion).collect(),
+            vectors(n, data_kind, 1),
+            vectors(1_000, data_kind, 2)
+                .into_iter()
+                .map(Emotion)
+                .collect(),
         ),
     };
     let (data, groups) = moodtune_core::index::dedup(&raw);
     let distinct = data.len();
     let started = Instant::now();
-    let index: Box<dyn VectorIndex> = match kind {
+    // The graph is kept as itself, so its search width can change between measurements.
+    let mut graph: Option<GraphIndex> = None;
+    let other: Option<Box<dyn VectorIndex>> = match kind {
         "graph" => {
             let mut p = GraphParams::default();
             if let Some(ef) = ef {
                 p.ef_search = ef;
             }
-            if let Some(m) = std::env::var("MOODTUNE_GRAPH_M")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                p.m = m;
-            }
-            if let Some(e) = std::env::var("MOODTUNE_GRAPH_EFC")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                p.ef_construction = e;
-            }
-            if let Some(h) = std::env::var("MOODTUNE_GRAPH_HUBS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                p.hubs = h;
-            }
-            if let Some(s) = std::env::var("MOODTUNE_GRAPH_SEEDS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                p.hub_seeds = s;
-            }
+            let env = |name: &str| std::env::var(name).ok().and_then(|v| v.parse().ok());
+            p.m = env("MOODTUNE_GRAPH_M").unwrap_or(p.m);
+            p.ef_construction = env("MOODTUNE_GRAPH_EFC").unwrap_or(p.ef_construction);
+            p.hubs = env("MOODTUNE_GRAPH_HUBS").unwrap_or(p.hubs);
+            p.hub_seeds = env("MOODTUNE_GRAPH_SEEDS").unwrap_or(p.hub_seeds);
+            p.build_threads = env("MOODTUNE_GRAPH_THREADS").unwrap_or(p.build_threads);
             let g = GraphIndex::build(data.clone(), p);
             eprintln!("hubs={}", g.hub_count());
-            Box::new(g)
+            graph = Some(g);
+            None
         }
         "hnsw" => {
             let mut p = HnswParams::default();
             if let Some(ef) = ef {
                 p.ef_search = ef;
             }
-            Box::new(HnswIndex::build(&data, p))
+            Some(Box::new(HnswIndex::build(&data, p)))
         }
-        _ => Box::new(ExactIndex::new(data.clone())),
+        _ => Some(Box::new(ExactIndex::new(data.clone()))),
     };
     let build = started.elapsed().as_secs_f64();
     let rss_after_build = moodtune_tests::peak_rss_mb();
@@ -173,41 +174,59 @@ fn main() {
     let raw_exact = ExactIndex::new(moodtune_core::index::bitwise_distinct(&raw));
     let raw_truth: Vec<_> = queries.iter().map(|q| raw_exact.search(q, 10)).collect();
     drop(raw_exact);
-    let mut times = Vec::with_capacity(queries.len());
-    let mut recall = 0.0;
-    let mut recall_raw = 0.0;
-    let mut found = Vec::with_capacity(queries.len());
-    for q in &queries {
-        let started = Instant::now();
-        let got = index.search(q, 10);
-        times.push(started.elapsed().as_secs_f64() * 1e6);
-        found.push(got);
-    }
-    for (i, ((q, t), got)) in queries.iter().zip(&truth).zip(found).enumerate() {
-        recall += recall_at_k(&got, t);
-        // Each found slot stands for every raw vector flushed into it; the engine answers with
-        // all of their tracks, so all of them are the found set.
-        let mut seen = std::collections::HashSet::new();
-        let mut remeasured: Vec<_> = got
-            .iter()
-            .flat_map(|n| groups[n.slot as usize].iter())
-            .filter(|&&i| seen.insert(raw[i as usize].map(f32::to_bits)))
-            .map(|&i| moodtune_core::index::Neighbour {
-                slot: i,
-                distance: moodtune_core::index::distance(&q.0, &raw[i as usize]),
-            })
-            .collect();
-        remeasured.sort_by(|a, b| a.distance.total_cmp(&b.distance));
-        recall_raw += recall_at_k(&remeasured, &raw_truth[i]);
-    }
-    times.sort_by(f64::total_cmp);
-    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
-    println!(
-        "index={kind} n={n} distinct={distinct} data={} build_s={build:.1} p50_us={:.1} p99_us={:.1} recall@10={:.4} recall@10_raw={:.4} peak_rss_mb_after_build={rss_after_build:.0}",
-        if dense { "dense" } else { "sparse" },
-        pct(0.5),
-        pct(0.99),
-        recall / queries.len() as f32,
-        recall_raw / queries.len() as f32,
+    // The search widths to measure: those given (the graph re-measured at each), else the
+    // index's own.
+    let widths: Vec<Option<usize>> = if kind == "graph" && efs.len() > 1 {
+        efs.iter().copied().map(Some).collect()
+    } else {
+        vec![ef]
+    };
+    for width in widths {
+        if let (Some(w), Some(g)) = (width, graph.as_mut()) {
+            g.set_ef_search(w);
+        }
+        let index: &dyn VectorIndex = match (&graph, &other) {
+            (Some(g), _) => g,
+            (None, Some(o)) => o.as_ref(),
+            (None, None) => unreachable!("one index was built"),
+        };
+        let mut times = Vec::with_capacity(queries.len());
+        let mut recall = 0.0;
+        let mut recall_raw = 0.0;
+        let mut found = Vec::with_capacity(queries.len());
+        for q in &queries {
+            let started = Instant::now();
+            let got = index.search(q, 10);
+            times.push(started.elapsed().as_secs_f64() * 1e6);
+            found.push(got);
+        }
+        for (i, ((q, t), got)) in queries.iter().zip(&truth).zip(found).enumerate() {
+            recall += recall_at_k(&got, t);
+            // Each found slot stands for every raw vector flushed into it; the engine answers with
+            // all of their tracks, so all of them are the found set.
+            let mut seen = std::collections::HashSet::new();
+            let mut remeasured: Vec<_> = got
+                .iter()
+                .flat_map(|n| groups[n.slot as usize].iter())
+                .filter(|&&i| seen.insert(raw[i as usize].map(f32::to_bits)))
+                .map(|&i| moodtune_core::index::Neighbour {
+                    slot: i,
+                    distance: moodtune_core::index::distance(&q.0, &raw[i as usize]),
+                })
+                .collect();
+            remeasured.sort_by(|a, b| a.distance.total_cmp(&b.distance));
+            recall_raw += recall_at_k(&remeasured, &raw_truth[i]);
+        }
+        times.sort_by(f64::total_cmp);
+        let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+        println!(
+            "index={kind} n={n} distinct={distinct} data={} ef={} build_s={build:.1} p50_us={:.1} p99_us={:.1} recall@10={:.4} recall@10_raw={:.4} peak_rss_mb_after_build={rss_after_build:.0}",
+            data_kind,
+            width.map_or("default".to_string(), |w| w.to_string()),
+            pct(0.5),
+            pct(0.99),
+            recall / queries.len() as f32,
+            recall_raw / queries.len() as f32,
     );
+    }
 }
