@@ -274,9 +274,7 @@ impl Hubs {
         }
         scratch.clear();
         scratch.resize(h, 0.0);
-        for d in 0..DIM {
-            let col = &self.coords[d * h..(d + 1) * h];
-            let qd = q[d];
+        for (col, &qd) in self.coords.chunks_exact(h).zip(q) {
             for (acc, x) in scratch.iter_mut().zip(col) {
                 let t = x - qd;
                 *acc += t * t;
