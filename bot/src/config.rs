@@ -63,7 +63,7 @@ pub struct Global {
     )]
     pub max_text_chars: usize,
     /// The approximate index built for large catalogs: `graph` (moodtune's own HNSW) or
-    /// `instant-distance`.
+    /// `instant-distance`; the graph's parameters may follow, e.g. `graph:m=20,ef=56,efc=64`.
     #[arg(long, global = true, env = "MOODTUNE_INDEX", default_value = "graph", value_parser = parse_index)]
     pub index: IndexChoice,
     /// Where the built index is kept between runs, so a restart serves from it at once: a file
@@ -124,7 +124,11 @@ pub struct Global {
 }
 
 fn parse_index(s: &str) -> Result<IndexChoice, String> {
-    IndexChoice::parse(s).ok_or_else(|| format!("unknown index {s:?} (graph or instant-distance)"))
+    IndexChoice::parse(s).ok_or_else(|| {
+        format!(
+            "unknown index {s:?} (graph, graph:m=M,ef_construction=N,ef=N, or instant-distance)"
+        )
+    })
 }
 
 impl Global {

@@ -9,7 +9,10 @@
 //! what the data needs (~220 MB at 1M: 84 MB of vectors, 128 MB of links) and a search touches
 //! contiguous memory. The algorithm is the paper's (Malkov & Yashunin 2018): greedy descent
 //! through the upper layers, a beam search of width `ef` at layer 0, neighbours chosen by the
-//! diversity heuristic, levels drawn with `mL = 1 / ln M`.
+//! diversity heuristic, levels drawn with `mL = 1 / ln M`. Two additions of moodtune's own: the
+//! layer-0 beam also starts from the hubs nearest the query (`Hubs`: moods of real text form
+//! clusters, and a message's mood often lies between them), and the build runs on every core in
+//! batches whose result does not depend on the thread count ([`GraphIndex::build`]).
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -30,7 +33,7 @@ pub struct GraphParams {
     /// Seed of the level draws, so builds are reproducible.
     pub seed: u64,
     /// At most this many hubs: one node per occupied cell of a coarse grid over the mood space
-    /// (see [`Hubs`]); 0 turns them off.
+    /// (see `Hubs`); 0 turns them off.
     pub hubs: usize,
     /// How many of the hubs nearest the query join the layer-0 beam as extra starting points.
     pub hub_seeds: usize,
@@ -655,7 +658,7 @@ impl GraphIndex {
         self.params.ef_search = ef;
     }
 
-    /// How many hubs the graph chose (see [`Hubs`]), for benchmarks and logs.
+    /// How many hubs the graph chose (see `Hubs`), for benchmarks and logs.
     pub fn hub_count(&self) -> usize {
         self.hubs.nodes.len()
     }

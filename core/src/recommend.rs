@@ -116,11 +116,28 @@ impl Default for IndexChoice {
 }
 
 impl IndexChoice {
-    /// `graph` or `instant-distance`, with default parameters.
+    /// `graph` or `instant-distance`, with default parameters; the graph's may follow a colon
+    /// (`graph:m=20,ef_construction=64,ef=56`), because the defaults are tuned for the clustered
+    /// moods of real text and a catalog without clusters wants a denser graph (BENCHMARKS.md).
     pub fn parse(s: &str) -> Option<IndexChoice> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "graph" => Some(IndexChoice::Graph(GraphParams::default())),
-            "instant-distance" | "hnsw" => {
+        let s = s.trim().to_ascii_lowercase();
+        let (kind, settings) = s.split_once(':').unwrap_or((s.as_str(), ""));
+        match kind.trim() {
+            "graph" => {
+                let mut p = GraphParams::default();
+                for setting in settings.split(',').filter(|x| !x.trim().is_empty()) {
+                    let (key, value) = setting.split_once('=')?;
+                    let value: usize = value.trim().parse().ok().filter(|v| *v > 0)?;
+                    match key.trim() {
+                        "m" if (2..=64).contains(&value) => p.m = value,
+                        "ef_construction" | "efc" if value <= 2_000 => p.ef_construction = value,
+                        "ef" | "ef_search" if value <= 2_000 => p.ef_search = value,
+                        _ => return None,
+                    }
+                }
+                Some(IndexChoice::Graph(p))
+            }
+            "instant-distance" | "hnsw" if settings.is_empty() => {
                 Some(IndexChoice::InstantDistance(HnswParams::default()))
             }
             _ => None,
@@ -868,6 +885,43 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn index_choices_parse_with_graph_settings() {
+        use super::{GraphParams, IndexChoice};
+        let d = GraphParams::default();
+        let graph = |m, ef_construction, ef_search| {
+            Some(IndexChoice::Graph(GraphParams {
+                m,
+                ef_construction,
+                ef_search,
+                ..d
+            }))
+        };
+        let table = [
+            ("graph", graph(d.m, d.ef_construction, d.ef_search)),
+            (" Graph ", graph(d.m, d.ef_construction, d.ef_search)),
+            ("graph:", graph(d.m, d.ef_construction, d.ef_search)),
+            ("graph:m=20,ef_construction=64,ef=56", graph(20, 64, 56)),
+            ("graph: ef = 96 , efc=150", graph(d.m, 150, 96)),
+            ("graph:m=1", None),
+            ("graph:m=0", None),
+            ("graph:ef=-3", None),
+            ("graph:ef=many", None),
+            ("graph:colour=blue", None),
+            ("graph:m", None),
+            ("instant-distance:m=20", None),
+            ("kd-tree", None),
+            ("", None),
+        ];
+        for (input, expected) in table {
+            assert_eq!(IndexChoice::parse(input), expected, "{input:?}");
+        }
+        assert!(matches!(
+            IndexChoice::parse("instant-distance"),
+            Some(IndexChoice::InstantDistance(_))
+        ));
+    }
+
     use super::*;
 
     #[test]
