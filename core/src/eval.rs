@@ -52,6 +52,21 @@ pub fn parse_jsonl(text: &str) -> (Vec<Example>, usize) {
     (out, bad)
 }
 
+/// The texts of a file of posts, unlabelled: one post per non-empty line, or JSON lines whose
+/// `"content"` is the post (a line that is not such JSON is taken as the post itself). What the
+/// benchmarks read, so that they accept the CLUE files and plain text alike.
+pub fn post_texts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v.get("content")?.as_str().map(String::from))
+                .unwrap_or_else(|| l.to_string())
+        })
+        .collect()
+}
+
 /// Accuracy, macro-F1, coverage and the confusion matrix of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalReport {

@@ -19,7 +19,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::emotion::{Emotion, DIM};
-use crate::index::{squared, Neighbour, VectorIndex};
+use crate::index::{keep_best, squared, Neighbour, VectorIndex};
 
 /// Parameters of the graph.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -209,29 +209,30 @@ impl Hubs {
         let cell_of = |v: &[f32; DIM], scale: f32| v.map(|x| (x * scale).round() as u8);
         // The finest grid within the cap; when even the coarsest has more cells, its first
         // `max` cells (the vectors of the others simply have no hub of their own).
-        let mut chosen = None;
-        for scale in [8.0f32, 4.0, 2.0, 1.0] {
+        let grid = |scale: f32| {
             let mut cells: std::collections::HashMap<[u8; DIM], usize> =
                 std::collections::HashMap::new();
-            let mut cell_ids = Vec::with_capacity(vectors.len());
-            for v in vectors {
-                let next = cells.len();
-                let id = *cells.entry(cell_of(v, scale)).or_insert(if next < max {
-                    next
-                } else {
-                    usize::MAX
-                });
-                cell_ids.push(id);
-            }
-            let fits = cells.len() <= max;
-            chosen = Some((cells.len().min(max), cell_ids));
-            if fits {
+            let cell_ids: Vec<usize> = vectors
+                .iter()
+                .map(|v| {
+                    let next = cells.len();
+                    *cells.entry(cell_of(v, scale)).or_insert(if next < max {
+                        next
+                    } else {
+                        usize::MAX
+                    })
+                })
+                .collect();
+            (cells.len(), cell_ids)
+        };
+        let (mut occupied, mut cell_ids) = grid(8.0);
+        for scale in [4.0f32, 2.0, 1.0] {
+            if occupied <= max {
                 break;
             }
+            (occupied, cell_ids) = grid(scale);
         }
-        let Some((count, cell_ids)) = chosen else {
-            return Hubs::default();
-        };
+        let count = occupied.min(max);
         let mut sums = vec![[0.0f64; DIM]; count];
         let mut sizes = vec![0usize; count];
         for (v, &c) in vectors
@@ -285,14 +286,9 @@ impl Hubs {
         }
         let mut best: Vec<(f32, u32)> = Vec::with_capacity(seeds + 1);
         for (i, &dist) in scratch.iter().enumerate() {
-            if best.len() == seeds && dist >= best[seeds - 1].0 {
-                continue;
-            }
-            let pos = best.partition_point(|b| b.0 <= dist);
-            best.insert(pos, (dist, self.nodes[i]));
-            best.truncate(seeds);
+            keep_best(&mut best, seeds, dist, i as u32);
         }
-        best.into_iter().map(|b| b.1).collect()
+        best.into_iter().map(|b| self.nodes[b.1 as usize]).collect()
     }
 }
 

@@ -77,21 +77,26 @@ pub(crate) fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest
 }
 
+/// Offers `(distance, id)` to `best`, the `k` smallest seen so far in order (ties by id): a
+/// small sorted buffer, cheaper than sorting every distance when `k` is small.
+#[inline]
+pub(crate) fn keep_best(best: &mut Vec<(f32, u32)>, k: usize, d: f32, id: u32) {
+    if best.len() == k && d >= best[k - 1].0 {
+        return;
+    }
+    let pos = best.partition_point(|(bd, bi)| (*bd, *bi) <= (d, id));
+    best.insert(pos, (d, id));
+    best.truncate(k);
+}
+
 impl VectorIndex for ExactIndex {
     fn search(&self, query: &Emotion, k: usize) -> Vec<Neighbour> {
         if k == 0 || self.vectors.is_empty() {
             return Vec::new();
         }
-        // Keep the k best in a small sorted buffer: cheaper than sorting n distances.
         let mut best: Vec<(f32, u32)> = Vec::with_capacity(k + 1);
         for (i, v) in self.vectors.iter().enumerate() {
-            let d = squared(&query.0, v);
-            if best.len() == k && d >= best[k - 1].0 {
-                continue;
-            }
-            let pos = best.partition_point(|(bd, bi)| (*bd, *bi) <= (d, i as u32));
-            best.insert(pos, (d, i as u32));
-            best.truncate(k);
+            keep_best(&mut best, k, squared(&query.0, v), i as u32);
         }
         best.into_iter()
             .map(|(d, slot)| Neighbour {

@@ -134,16 +134,7 @@ fn read_posts(path: Option<&PathBuf>) -> anyhow::Result<Vec<String>> {
             .with_context(|| format!("cannot read the posts file {}", p.display()))?,
         None => SAMPLE_POSTS.to_string(),
     };
-    let posts: Vec<String> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .ok()
-                .and_then(|v| v.get("content")?.as_str().map(String::from))
-                .unwrap_or_else(|| l.to_string())
-        })
-        .collect();
+    let posts = moodtune_core::eval::post_texts(&text);
     anyhow::ensure!(!posts.is_empty(), "no posts to measure on");
     Ok(posts)
 }

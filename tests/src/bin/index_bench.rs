@@ -67,14 +67,8 @@ fn post_moods() -> Vec<Emotion> {
     let text = std::fs::read_to_string(&path).expect("the posts file reads");
     let (lexicon, _) = moodtune_core::recommend::load_lexicon(None).expect("the lexicon loads");
     let analyzer = moodtune_core::TextAnalyzer::new(lexicon, moodtune_core::Method::default());
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .ok()
-                .and_then(|v| v.get("content")?.as_str().map(String::from))
-                .unwrap_or_else(|| l.to_string())
-        })
+    moodtune_core::eval::post_texts(&text)
+        .into_iter()
         .filter_map(|p| analyzer.mood(&p))
         .collect()
 }
