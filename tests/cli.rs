@@ -277,6 +277,45 @@ fn import_then_stats_on_an_empty_database() {
     assert_eq!(v["labelled"].as_u64(), Some(2), "{v}");
 }
 
+/// Commands that need only the database open only the database: `catalog stats` on a fresh one
+/// imports, labels and indexes nothing (the bot's start, or `import demo`, loads the demo).
+#[test]
+fn catalog_stats_on_a_fresh_database_imports_nothing() {
+    let run = Run::new();
+    let stats = |run: &Run| -> serde_json::Value {
+        let out = run.cmd().args(["catalog", "stats", "--json"]).succeed();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let fresh = stats(&run);
+    assert_eq!(
+        (fresh["playlists"].as_u64(), fresh["tracks"].as_u64()),
+        (Some(0), Some(0)),
+        "{fresh}"
+    );
+    assert_eq!(fresh["labelled"].as_u64(), Some(0), "{fresh}");
+    let files: Vec<String> = std::fs::read_dir(run.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !files.iter().any(|f| f.ends_with(".graph")),
+        "no index was built: {files:?}"
+    );
+
+    let out = run.cmd().args(["import", "demo"]).succeed();
+    assert!(
+        stdout(&out).contains("imported playlists=634"),
+        "{}",
+        stdout(&out)
+    );
+    let loaded = stats(&run);
+    assert_eq!(loaded["playlists"].as_u64(), Some(634), "{loaded}");
+    assert!(loaded["labelled"].as_u64().unwrap() > 20_000, "{loaded}");
+    // Importing it again changes nothing.
+    run.cmd().args(["import", "demo"]).succeed();
+    assert_eq!(stats(&run), loaded);
+}
+
 #[test]
 fn bad_configuration_fails_fast_and_clearly() {
     let run = Run::new();
@@ -628,10 +667,11 @@ fn config_file_environment_and_json_logs() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key `databse_url`"));
 
-    // JSON logs.
+    // JSON logs (with `other.toml`, which leaves the demo on: this database is still empty).
     let out = run
         .cmd()
         .env("RUST_LOG", "info")
+        .args(["--config", other.to_str().unwrap()])
         .args(["--log-format", "json", "recommend", "有点难过"])
         .output()
         .unwrap();

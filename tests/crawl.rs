@@ -8,9 +8,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moodtune_core::catalog::{Catalog, CatalogStats};
-use moodtune_core::crawl::{crawl, CrawlConfig, CrawlSummary};
-use moodtune_core::lexicon::Lexicon;
+use moodtune_core::ingest::crawl::{crawl, CrawlConfig, CrawlSummary};
+use moodtune_core::store::{Catalog, CatalogStats};
+use moodtune_core::text::lexicon::Lexicon;
 use moodtune_core::text::{Method, TextAnalyzer};
 use moodtune_models::{lyric, track_emotion};
 use moodtune_tests::fake_netease::{CatalogShape, FakeNetease, Fault, MAX_TRACK_PAGE};
@@ -92,7 +92,7 @@ async fn crawl_pages_stores_everything_once_and_labels() {
 
         // Lyrics are plain text: no time tags, no credit lines; instrumentals are flagged.
         let lyrics = lyric::Entity::find()
-            .all(catalog.connection())
+            .all(&sea_orm::Database::connect(&db.url).await.unwrap())
             .await
             .unwrap();
         for l in &lyrics {
@@ -107,7 +107,9 @@ async fn crawl_pages_stores_everything_once_and_labels() {
         }
 
         // Labelling afterwards: every track gets a vector; sad playlists' tracks read sad.
-        let label = catalog.label_tracks(&analyzer(), false).await.unwrap();
+        let label = moodtune_core::ingest::label_tracks(&catalog, &analyzer(), false)
+            .await
+            .unwrap();
         assert_eq!(label.tracks, tracks.len());
         assert!(label.labelled >= tracks.len() * 9 / 10, "{label:?}");
         let sad: HashSet<i64> = fake
@@ -117,7 +119,7 @@ async fn crawl_pages_stores_everything_once_and_labels() {
             .collect();
         let rows = track_emotion::Entity::find()
             .filter(track_emotion::Column::TrackId.is_in(sad.iter().copied()))
-            .all(catalog.connection())
+            .all(&sea_orm::Database::connect(&db.url).await.unwrap())
             .await
             .unwrap();
         let negative = rows.iter().filter(|r| r.dominant.starts_with('N')).count();
@@ -142,7 +144,9 @@ async fn crawl_pages_stores_everything_once_and_labels() {
             stats_with_labels(stats, &catalog).await
         );
         // Nothing changed, so nothing needs relabelling.
-        let relabel = catalog.label_tracks(&analyzer(), false).await.unwrap();
+        let relabel = moodtune_core::ingest::label_tracks(&catalog, &analyzer(), false)
+            .await
+            .unwrap();
         assert_eq!(relabel.tracks, 0);
     }
 }
@@ -383,7 +387,9 @@ async fn a_running_engine_follows_the_crawl() {
         .await
         .unwrap();
     run(&other, &config(&fake)).await;
-    other.label_tracks(&analyzer(), false).await.unwrap();
+    moodtune_core::ingest::label_tracks(&other, &analyzer(), false)
+        .await
+        .unwrap();
     assert!(engine.reload_if_changed().await.unwrap());
     let after = engine.index_info().tracks;
     let crawled = expected_tracks(&fake, &["伤感", "快乐"]).len();

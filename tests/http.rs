@@ -281,7 +281,8 @@ async fn readiness_follows_the_index() {
     assert_eq!(v["error"]["code"], "empty_catalog", "{v}");
     assert_eq!(status_of(&c, &format!("{base}/healthz")).await, 200);
 
-    let (playlists, _) = moodtune_core::dump::parse(moodtune_core::dump::EMBEDDED_DEMO);
+    let (playlists, _) =
+        moodtune_core::ingest::dump::parse(moodtune_core::ingest::dump::EMBEDDED_DEMO);
     moodtune_tests::import_and_follow(&engine, &playlists).await;
     let r = c.get(format!("{base}/readyz")).send().await.unwrap();
     assert_eq!(r.status(), 200);

@@ -1,10 +1,11 @@
 //! Storage end to end, on SQLite and on PostgreSQL: first-run demo load, idempotent imports,
 //! labelling, recommendations, index recall against the exact scan, and a database that is down.
 
-use moodtune_core::graph::{GraphIndex, GraphParams};
+use moodtune_core::engine::CANDIDATES;
+use moodtune_core::index::graph::{GraphIndex, GraphParams};
 use moodtune_core::index::{dedup, recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex};
-use moodtune_core::recommend::CANDIDATES;
-use moodtune_core::{dump, Emotion, Engine, EngineConfig, MainClass, RecommendError, StartError};
+use moodtune_core::ingest::dump;
+use moodtune_core::{Emotion, Engine, EngineConfig, MainClass, RecommendError, StartError};
 use moodtune_tests::TestDb;
 
 fn config(url: &str) -> EngineConfig {
@@ -20,11 +21,11 @@ async fn demo_catalog_loads_once_and_recommends_sad_songs() {
         let engine = Engine::open(config(&db.url))
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
-        let stats = engine.catalog().stats().await.unwrap();
+        let stats = db.store().await.stats().await.unwrap();
         assert_eq!(stats.playlists, 634, "{}", db.backend);
         assert!(stats.tracks >= 38_000, "{}: {stats:?}", db.backend);
         assert!(stats.labelled >= 20_000, "{}: {stats:?}", db.backend);
-        let version = engine.catalog().version().await.unwrap();
+        let version = db.store().await.version().await.unwrap();
 
         let rec = engine
             .recommend_text("下雨天一个人，有点难过", 10)
@@ -62,13 +63,13 @@ async fn demo_catalog_loads_once_and_recommends_sad_songs() {
         // Second start: nothing imported or labelled again.
         let engine = Engine::open(config(&db.url)).await.unwrap();
         assert_eq!(
-            engine.catalog().stats().await.unwrap(),
+            db.store().await.stats().await.unwrap(),
             stats,
             "{}",
             db.backend
         );
         assert_eq!(
-            engine.catalog().version().await.unwrap(),
+            db.store().await.version().await.unwrap(),
             version,
             "{}",
             db.backend
@@ -76,15 +77,13 @@ async fn demo_catalog_loads_once_and_recommends_sad_songs() {
 
         // Importing the same dump again changes no counts.
         let (pls, _) = dump::parse(dump::EMBEDDED_DEMO);
-        let summary = engine.catalog().import_playlists(&pls).await.unwrap();
+        let summary = db.store().await.import_playlists(&pls).await.unwrap();
         assert_eq!(summary.new_artists, 0, "{}", db.backend);
-        engine
-            .catalog()
-            .label_tracks(engine.analyzer(), false)
+        moodtune_core::ingest::label_tracks(&db.store().await, engine.analyzer(), false)
             .await
             .unwrap();
         assert_eq!(
-            engine.catalog().stats().await.unwrap(),
+            db.store().await.stats().await.unwrap(),
             stats,
             "{}",
             db.backend
@@ -111,16 +110,14 @@ async fn import_labels_new_tracks_and_bad_input_is_reported() {
         ));
         let (pls, report) = dump::parse(dump_text);
         assert_eq!((report.skipped_lines, report.skipped_tracks), (1, 1));
-        let s = engine.catalog().import_playlists(&pls).await.unwrap();
+        let s = db.store().await.import_playlists(&pls).await.unwrap();
         assert_eq!(
             (s.playlists, s.tracks, s.new_artists),
             (2, 2, 3),
             "{}",
             db.backend
         );
-        let l = engine
-            .catalog()
-            .label_tracks(engine.analyzer(), false)
+        let l = moodtune_core::ingest::label_tracks(&db.store().await, engine.analyzer(), false)
             .await
             .unwrap();
         assert_eq!(l.tracks, 2, "{}", db.backend);
@@ -163,7 +160,7 @@ async fn a_database_that_is_down_is_a_clear_error() {
 async fn index_recall_on_the_demo_catalog() {
     let db = TestDb::sqlite();
     let engine = Engine::open(config(&db.url)).await.unwrap();
-    let rows = engine.catalog().load_vectors().await.unwrap();
+    let rows = db.store().await.load_vectors().await.unwrap();
     let all: Vec<_> = rows.iter().map(|r| r.emotion.0).collect();
     let (unique, _) = dedup(&all);
     assert!(unique.len() > 1_000, "{}", unique.len());
@@ -213,7 +210,7 @@ async fn index_recall_on_the_demo_catalog() {
 /// renewed by its holder, and is free again once released.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_labeller_at_a_time() {
-    use moodtune_core::Catalog;
+    use moodtune_core::store::Catalog;
     for db in TestDb::both("lease").await {
         let a = Catalog::open(&db.url, 2, std::time::Duration::from_secs(5))
             .await
@@ -225,10 +222,12 @@ async fn one_labeller_at_a_time() {
         assert!(a.claim_label_lease().await.unwrap(), "the holder renews");
         assert!(!b.claim_label_lease().await.unwrap(), "held by a");
         let analyzer = moodtune_core::TextAnalyzer::new(
-            moodtune_core::lexicon::Lexicon::embedded().0,
+            moodtune_core::text::lexicon::Lexicon::embedded().0,
             moodtune_core::Method::default(),
         );
-        let s = b.label_tracks(&analyzer, true).await.unwrap();
+        let s = moodtune_core::ingest::label_tracks(&b, &analyzer, true)
+            .await
+            .unwrap();
         assert!(s.busy && s.tracks == 0, "{s:?}");
         a.release_label_lease().await.unwrap();
         assert!(b.claim_label_lease().await.unwrap());
@@ -342,9 +341,10 @@ async fn index_snapshot_is_reused_and_a_damaged_one_is_rebuilt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn track_infos_by_scan_match_the_lookup_by_id() {
     for db in TestDb::both("infos").await {
-        let engine = Engine::open(config(&db.url)).await.unwrap();
-        let ids: Vec<i64> = engine
-            .catalog()
+        // The engine imports and labels the demo catalog on its first start.
+        let _engine = Engine::open(config(&db.url)).await.unwrap();
+        let store = db.store().await;
+        let ids: Vec<i64> = store
             .load_vectors()
             .await
             .unwrap()
@@ -352,11 +352,11 @@ async fn track_infos_by_scan_match_the_lookup_by_id() {
             .map(|r| r.track_id)
             .collect();
         assert!(ids.len() > 20_000, "large enough to scan: {}", ids.len());
-        let scanned = engine.catalog().track_infos_many(&ids).await.unwrap();
+        let scanned = store.track_infos_many(&ids).await.unwrap();
         assert_eq!(scanned.len(), ids.len(), "{}", db.backend);
         let mut by_id = std::collections::HashMap::new();
         for chunk in ids.chunks(1_000) {
-            by_id.extend(engine.catalog().track_infos(chunk).await.unwrap());
+            by_id.extend(store.track_infos(chunk).await.unwrap());
         }
         assert!(scanned == by_id, "{}: the two reads differ", db.backend);
         assert!(

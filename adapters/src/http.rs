@@ -13,12 +13,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::messages::API;
+use crate::wire::{FaceView, RecommendationView, TrackView};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use moodtune_core::recommend::{FaceView, RecommendationView, TrackView};
 use moodtune_core::{Engine, RecommendError};
 use serde_json::Value;
 use utoipa::{OpenApi, ToSchema};
@@ -226,7 +227,8 @@ fn limit(state: &AppState, peer: &SocketAddr) -> Result<(), ApiError> {
         ApiError(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("Too many requests; retry in {} s.", wait.as_secs().max(1)),
+            API.rate_limited
+                .replace("{secs}", &wait.as_secs().max(1).to_string()),
         )
     })
 }
@@ -276,14 +278,14 @@ async fn recommend_text(
             ApiError(
                 StatusCode::BAD_REQUEST,
                 "bad_json",
-                format!("The body must be JSON: {e}"),
+                API.bad_json.replace("{why}", &e.to_string()),
             )
         })?;
         let req: RecommendRequest = serde_json::from_value(v).map_err(|_| {
             ApiError(
                 StatusCode::BAD_REQUEST,
                 "bad_request",
-                "Send {\"text\": \"how you feel\", \"k\": 10}.".into(),
+                API.bad_request.into(),
             )
         })?;
         let k = k_of(req.k)?;
@@ -292,19 +294,19 @@ async fn recommend_text(
             .recommend_text(&req.text, k)
             .await
             .map_err(|e| ApiError::from(&e))?;
-        Ok(Json(rec.view(None)))
+        Ok(Json(RecommendationView::new(&rec, None)))
     };
     account(&state, "text", &peer, work).await
 }
 
 fn k_of(k: Option<u64>) -> Result<usize, ApiError> {
     match k {
-        None => Ok(moodtune_core::recommend::DEFAULT_K),
+        None => Ok(moodtune_core::DEFAULT_K),
         Some(k) if (1..=50).contains(&k) => Ok(k as usize),
         Some(_) => Err(ApiError(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            "k must be a whole number from 1 to 50.".into(),
+            API.bad_k.into(),
         )),
     }
 }
@@ -332,13 +334,7 @@ async fn recommend_photo(
 ) -> Result<Json<RecommendationView>, ApiError> {
     let work = async {
         limit(&state, &peer)?;
-        let no_img = || {
-            ApiError(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "Send the photo as multipart field \"img\".".into(),
-            )
-        };
+        let no_img = || ApiError(StatusCode::BAD_REQUEST, "bad_request", API.no_img.into());
         let mut multipart = multipart.map_err(|_| no_img())?;
         let mut img = None;
         let mut k = None;
@@ -365,7 +361,7 @@ async fn recommend_photo(
             .recommend_photo(img, k_of(k)?)
             .await
             .map_err(|e| ApiError::from(&e))?;
-        Ok(Json(rec.view(Some(&faces))))
+        Ok(Json(RecommendationView::new(&rec, Some(&faces))))
     };
     account(&state, "photo", &peer, work).await
 }
@@ -375,13 +371,13 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
         ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
             "image_too_large",
-            "That photo is too big.".into(),
+            API.too_big.into(),
         )
     } else {
         ApiError(
             StatusCode::BAD_REQUEST,
             "bad_request",
-            format!("Could not read the upload: {}", e.body_text()),
+            API.bad_upload.replace("{why}", &e.body_text()),
         )
     }
 }
@@ -400,12 +396,12 @@ async fn healthz() -> &'static str {
         (status = 503, description = "Not ready yet (or the database is down)", body = Readiness),
     ))]
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    let database = state.engine.catalog().ping().await;
-    let index = state.engine.index_info();
-    let ready = database && index.complete && index.len > 0;
+    let health = state.engine.health().await;
+    let ready = health.ready();
+    let index = health.index;
     let body = Readiness {
         ready,
-        database,
+        database: health.database,
         index: IndexReadiness {
             kind: index.kind.to_string(),
             vectors: index.len,
@@ -427,7 +423,8 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
-    let index = state.engine.index_info();
+    let health = state.engine.health().await;
+    let index = &health.index;
     out.push_str(&format!(
         "# HELP moodtune_index_vectors Distinct vectors in the index.\n# TYPE moodtune_index_vectors gauge\nmoodtune_index_vectors{{kind=\"{}\"}} {}\n",
         index.kind, index.len
@@ -436,11 +433,11 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         "# HELP moodtune_index_tracks Tracks reachable through the index.\n# TYPE moodtune_index_tracks gauge\nmoodtune_index_tracks {}\n",
         index.tracks
     ));
-    let version = state.engine.catalog().version().await.unwrap_or(-1);
+    let version = health.catalog_version.unwrap_or(-1);
     out.push_str(&format!(
         "# HELP moodtune_catalog_version Catalog version in the database.\n# TYPE moodtune_catalog_version gauge\nmoodtune_catalog_version {version}\n"
     ));
-    let backend = moodtune_core::vision::backend().unwrap_or("unavailable");
+    let backend = health.model_backend.unwrap_or("unavailable");
     out.push_str(&format!(
         "# HELP moodtune_model_backend ONNX backend of the photo models.\n# TYPE moodtune_model_backend gauge\nmoodtune_model_backend{{backend=\"{backend}\"}} 1\n"
     ));

@@ -29,7 +29,7 @@ pub fn decode_more(data: &str) -> Option<(Emotion, usize)> {
         .next()?
         .parse()
         .ok()
-        .filter(|o| *o <= moodtune_core::recommend::CANDIDATES)?;
+        .filter(|o| *o <= moodtune_core::engine::CANDIDATES)?;
     let pairs = parts.next()?;
     if pairs.is_empty() || pairs.len() % 4 != 0 || pairs.len() > 4 * DIM || !pairs.is_ascii() {
         return None;

@@ -1,11 +1,15 @@
-//! Configuration: command-line flags, each with an environment variable behind it.
+//! Configuration: command-line flags, each with an environment variable behind it, and the
+//! configuration file whose keys are those same settings. One table: the clap definitions.
+//! Defaults come from the engine's and the pipeline's own (`EngineConfig::default()`,
+//! `pipeline::DEFAULT_*`), so no default is written twice.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use moodtune_core::recommend::IndexChoice;
-use moodtune_core::{Engine, EngineConfig, Method};
+use moodtune_core::engine::IndexChoice;
+use moodtune_core::store::Catalog;
+use moodtune_core::{Engine, EngineConfig, Method, TextAnalyzer};
 use tracing_subscriber::EnvFilter;
 
 /// Settings shared by every subcommand.
@@ -16,7 +20,7 @@ pub struct Global {
         long,
         global = true,
         env = "DATABASE_URL",
-        default_value = "sqlite://moodtune.db?mode=rwc"
+        default_value_t = EngineConfig::default().database_url
     )]
     pub database_url: String,
     /// A DLUT-format lexicon CSV to use instead of the embedded one.
@@ -43,7 +47,7 @@ pub struct Global {
         long,
         global = true,
         env = "MOODTUNE_DB_MAX_CONNECTIONS",
-        default_value_t = 8
+        default_value_t = EngineConfig::default().db_max_connections
     )]
     pub db_max_connections: u32,
     /// Seconds to wait for the database before giving up.
@@ -51,7 +55,7 @@ pub struct Global {
         long,
         global = true,
         env = "MOODTUNE_DB_TIMEOUT_SECS",
-        default_value_t = 5
+        default_value_t = EngineConfig::default().db_timeout.as_secs()
     )]
     pub db_timeout_secs: u64,
     /// Longest mood text accepted, in characters.
@@ -59,7 +63,7 @@ pub struct Global {
         long,
         global = true,
         env = "MOODTUNE_MAX_TEXT_CHARS",
-        default_value_t = 4000
+        default_value_t = EngineConfig::default().max_text_chars
     )]
     pub max_text_chars: usize,
     /// The approximate index built for large catalogs: `graph` (moodtune's own HNSW) or
@@ -96,14 +100,19 @@ pub struct Global {
     #[arg(long, global = true, env = "TELEGRAM_API_URL")]
     pub telegram_api_url: Option<String>,
     /// Requests one user may make at once (then one more per --rate-every-secs); 0 = unlimited.
-    #[arg(long, global = true, env = "MOODTUNE_RATE_BURST", default_value_t = 5)]
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_RATE_BURST",
+        default_value_t = moodtune_adapters::pipeline::DEFAULT_BURST
+    )]
     pub rate_burst: u32,
     /// Seconds for one more request to be allowed.
     #[arg(
         long,
         global = true,
         env = "MOODTUNE_RATE_EVERY_SECS",
-        default_value_t = 6
+        default_value_t = moodtune_adapters::pipeline::DEFAULT_EVERY.as_secs()
     )]
     pub rate_every_secs: u64,
     /// Configuration file (TOML); default `moodtune.toml` in the working directory when present.
@@ -162,6 +171,21 @@ impl Global {
         [&self.telegram_token, &self.discord_token]
             .iter()
             .any(|t| t.as_deref().is_some_and(|t| !t.trim().is_empty()))
+    }
+
+    /// Opens only the database (migrating it), for the commands that need nothing else: no demo
+    /// import, no labelling, no index.
+    pub async fn open_store(&self) -> anyhow::Result<Catalog> {
+        let c = self.engine_config(Method::default());
+        Catalog::open(&c.database_url, c.db_max_connections, c.db_timeout)
+            .await
+            .context("cannot open the database")
+    }
+
+    /// The text analyser with the configured lexicon (what labelling and evaluation read with).
+    pub fn analyzer(&self, method: Method) -> anyhow::Result<TextAnalyzer> {
+        let (lexicon, _) = moodtune_core::text::load_lexicon(self.lexicon.as_deref())?;
+        Ok(TextAnalyzer::new(lexicon, method))
     }
 
     /// Opens the engine with the default text method.
@@ -242,43 +266,48 @@ pub enum LogFormat {
     Json,
 }
 
-/// Keys of the TOML configuration file and the environment variable each one stands for. The
-/// file only fills variables that are not set, so the environment always wins.
-pub const FILE_KEYS: &[(&str, &str)] = &[
-    ("database_url", "DATABASE_URL"),
-    ("lexicon", "MOODTUNE_LEXICON"),
-    ("emotic_model", "MOODTUNE_EMOTIC_MODEL"),
-    ("no_demo", "MOODTUNE_NO_DEMO"),
-    ("lang", "MOODTUNE_LANG"),
-    ("db_max_connections", "MOODTUNE_DB_MAX_CONNECTIONS"),
-    ("db_timeout_secs", "MOODTUNE_DB_TIMEOUT_SECS"),
-    ("max_text_chars", "MOODTUNE_MAX_TEXT_CHARS"),
-    ("index", "MOODTUNE_INDEX"),
-    ("index_snapshot", "MOODTUNE_INDEX_SNAPSHOT"),
-    ("exclude_titles", "MOODTUNE_EXCLUDE_TITLES"),
-    ("rate_burst", "MOODTUNE_RATE_BURST"),
-    ("rate_every_secs", "MOODTUNE_RATE_EVERY_SECS"),
-    ("log_format", "MOODTUNE_LOG_FORMAT"),
-    ("http", "MOODTUNE_HTTP"),
-    ("reload_every", "MOODTUNE_RELOAD_EVERY"),
-    ("telegram_token", "TELOXIDE_TOKEN"),
-    ("telegram_api_url", "TELEGRAM_API_URL"),
-    ("webhook_url", "MOODTUNE_WEBHOOK_URL"),
-    ("webhook_listen", "MOODTUNE_WEBHOOK_LISTEN"),
-    ("webhook_secret", "MOODTUNE_WEBHOOK_SECRET"),
-    ("discord_token", "DISCORD_TOKEN"),
-    ("discord_proxy_url", "DISCORD_PROXY_URL"),
-    ("discord_guild", "DISCORD_GUILD_ID"),
-    ("netease_api", "MOODTUNE_NETEASE_API"),
-];
+/// One setting of the configuration file: its key (the setting's clap id, e.g. `database_url`),
+/// the environment variable it stands for, and whether it is a secret (its environment value is
+/// hidden from `--help`: then the file must be private).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileKey {
+    /// Key in the file.
+    pub key: String,
+    /// The environment variable it fills.
+    pub env: String,
+    /// Whether it holds a secret.
+    pub secret: bool,
+}
 
-/// Keys that hold secrets: allowed in the file only when no one but its owner can read it.
-const SECRET_KEYS: &[&str] = &["telegram_token", "discord_token", "webhook_secret"];
+/// Every setting of `cmd` (and its subcommands) that has an environment variable, read off the
+/// command-line definition itself: the file, the flags and the environment cannot drift apart.
+pub fn file_keys(cmd: &clap::Command) -> Vec<FileKey> {
+    fn collect(cmd: &clap::Command, out: &mut Vec<FileKey>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if let (Some(env), true) = (arg.get_env(), id != "config") {
+                out.push(FileKey {
+                    key: id.to_string(),
+                    env: env.to_string_lossy().into_owned(),
+                    secret: arg.is_hide_env_values_set(),
+                });
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            collect(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    collect(cmd, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
 
 /// Reads the configuration file named by `--config`/`MOODTUNE_CONFIG` (or `./moodtune.toml` when
 /// present) and exports its keys as the environment variables they stand for, unless set. Runs
 /// before the command line is parsed, while the process has one thread.
-pub fn apply_config_file(args: &[String]) -> anyhow::Result<Option<PathBuf>> {
+pub fn apply_config_file(args: &[String], keys: &[FileKey]) -> anyhow::Result<Option<PathBuf>> {
     let named = args
         .iter()
         .position(|a| a == "--config")
@@ -296,13 +325,15 @@ pub fn apply_config_file(args: &[String]) -> anyhow::Result<Option<PathBuf>> {
     };
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-    for (key, env, value) in
-        parse_config(&text).with_context(|| format!("in {}", path.display()))?
+    for (key, value) in
+        parse_config(&text, keys).with_context(|| format!("in {}", path.display()))?
     {
-        if SECRET_KEYS.contains(&key.as_str()) && readable_by_others(&path) {
+        let env = &key.env;
+        if key.secret && readable_by_others(&path) {
             anyhow::bail!(
-                "{} holds `{key}` but others can read it: `chmod 600 {}` or set {env} in the environment",
+                "{} holds `{}` but others can read it: `chmod 600 {}` or set {env} in the environment",
                 path.display(),
+                key.key,
                 path.display()
             );
         }
@@ -313,13 +344,16 @@ pub fn apply_config_file(args: &[String]) -> anyhow::Result<Option<PathBuf>> {
     Ok(Some(path))
 }
 
-/// (key, environment variable, value as text) for every key of a configuration file.
-pub fn parse_config(text: &str) -> anyhow::Result<Vec<(String, &'static str, String)>> {
+/// (setting, value as text) for every key of a configuration file.
+pub fn parse_config<'k>(
+    text: &str,
+    keys: &'k [FileKey],
+) -> anyhow::Result<Vec<(&'k FileKey, String)>> {
     let table: toml::Table = text.parse().context("not valid TOML")?;
     let mut out = Vec::new();
     for (key, value) in table {
-        let Some((_, env)) = FILE_KEYS.iter().find(|(k, _)| *k == key) else {
-            let known: Vec<&str> = FILE_KEYS.iter().map(|(k, _)| *k).collect();
+        let Some(setting) = keys.iter().find(|k| k.key == key) else {
+            let known: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
             anyhow::bail!("unknown key `{key}` (known keys: {})", known.join(", "));
         };
         let text = match value {
@@ -332,7 +366,7 @@ pub fn parse_config(text: &str) -> anyhow::Result<Vec<(String, &'static str, Str
                 other.type_str()
             ),
         };
-        out.push((key, *env, text));
+        out.push((setting, text));
     }
     Ok(out)
 }
@@ -356,17 +390,44 @@ mod tests {
 
     #[test]
     fn config_keys_map_to_environment_variables() {
-        let got =
-            parse_config("database_url = \"postgres://db/x\"\nrate_burst = 3\nno_demo = true\n")
-                .unwrap();
-        let got: Vec<(&str, &str)> = got.iter().map(|(_, e, v)| (*e, v.as_str())).collect();
+        use clap::CommandFactory;
+        let keys = file_keys(&crate::Cli::command());
+        let got = parse_config(
+            "database_url = \"postgres://db/x\"\nrate_burst = 3\nno_demo = true\n",
+            &keys,
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = got
+            .iter()
+            .map(|(k, v)| (k.env.as_str(), v.as_str()))
+            .collect();
         assert!(got.contains(&("DATABASE_URL", "postgres://db/x")));
         assert!(got.contains(&("MOODTUNE_RATE_BURST", "3")));
         assert!(got.contains(&("MOODTUNE_NO_DEMO", "true")));
-        let err = parse_config("databse_url = \"x\"").unwrap_err().to_string();
+        let err = parse_config("databse_url = \"x\"", &keys)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown key `databse_url`"), "{err}");
-        assert!(parse_config("rate_burst = [1]").is_err());
-        assert!(parse_config("not toml at all =").is_err());
+        assert!(parse_config("rate_burst = [1]", &keys).is_err());
+        assert!(parse_config("not toml at all =", &keys).is_err());
+        // Every key the README documents is a setting, under the name the README gives it.
+        let table: Vec<(&str, &str, bool)> = keys
+            .iter()
+            .map(|k| (k.key.as_str(), k.env.as_str(), k.secret))
+            .collect();
+        for want in [
+            ("database_url", "DATABASE_URL", false),
+            ("netease_api", "MOODTUNE_NETEASE_API", false),
+            ("webhook_url", "MOODTUNE_WEBHOOK_URL", false),
+            ("reload_every", "MOODTUNE_RELOAD_EVERY", false),
+            ("discord_guild", "DISCORD_GUILD_ID", false),
+            ("telegram_token", "TELOXIDE_TOKEN", true),
+            ("discord_token", "DISCORD_TOKEN", true),
+            ("webhook_secret", "MOODTUNE_WEBHOOK_SECRET", true),
+        ] {
+            assert!(table.contains(&want), "{want:?} not in {table:?}");
+        }
+        assert!(!table.iter().any(|(k, _, _)| *k == "config"));
     }
 
     #[test]

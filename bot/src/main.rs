@@ -7,7 +7,7 @@
 mod cmd;
 mod config;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::config::Global;
 
@@ -50,7 +50,8 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    if let Err(e) = config::apply_config_file(&args) {
+    let keys = config::file_keys(&Cli::command());
+    if let Err(e) = config::apply_config_file(&args, &keys) {
         eprintln!("moodtune: {e:#}");
         return std::process::ExitCode::FAILURE;
     }

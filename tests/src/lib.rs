@@ -70,6 +70,11 @@ impl TestDb {
         })
     }
 
+    /// The database alone, as the CLI's store commands and other processes open it.
+    pub async fn store(&self) -> moodtune_core::store::Catalog {
+        open_store(&self.url).await
+    }
+
     /// The engine on this database with the default configuration (demo catalog, embedded
     /// lexicon), ready to share between an adapter and a test.
     pub async fn engine(&self) -> std::sync::Arc<moodtune_core::Engine> {
@@ -115,6 +120,13 @@ impl Drop for TestDb {
     }
 }
 
+/// Opens the store at `url` beside whatever else uses it (an engine, another process).
+pub async fn open_store(url: &str) -> moodtune_core::store::Catalog {
+    moodtune_core::store::Catalog::open(url, 2, std::time::Duration::from_secs(10))
+        .await
+        .expect("the store opens")
+}
+
 /// A truncated greyscale PNG that declares `width` x `height` pixels: a few KB on disk, gigabytes
 /// if a decoder believed it (a decompression bomb, as an attacker would send it).
 pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
@@ -135,18 +147,17 @@ pub fn png_bomb(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// This process's peak resident memory in MB (VmHWM), for the bench binaries; NaN off Linux.
-pub use moodtune_core::index::peak_rss_mb;
+pub use moodtune_core::engine::peak_rss_mb;
 
 /// Imports `playlists` into the engine's catalog, labels them and has the engine follow the new
 /// catalog version, waiting for the index: what a crawl or `moodtune import` does, in one call.
 pub async fn import_and_follow(
     engine: &moodtune_core::Engine,
-    playlists: &[moodtune_core::dump::DumpPlaylist],
+    playlists: &[moodtune_core::ingest::dump::DumpPlaylist],
 ) {
-    engine.catalog().import_playlists(playlists).await.unwrap();
-    engine
-        .catalog()
-        .label_tracks(engine.analyzer(), false)
+    let store = open_store(&engine.config().database_url).await;
+    store.import_playlists(playlists).await.unwrap();
+    moodtune_core::ingest::label_tracks(&store, engine.analyzer(), false)
         .await
         .unwrap();
     assert!(

@@ -15,13 +15,16 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use moodtune_core::dump::{self, DumpPlaylist, DumpTrack};
-use moodtune_core::graph::{GraphIndex, GraphParams};
+use moodtune_core::engine::peak_rss_mb;
+use moodtune_core::index::graph::{GraphIndex, GraphParams};
 use moodtune_core::index::{
-    bitwise_distinct, dedup, peak_rss_mb, recall_at_k, ExactIndex, HnswIndex, HnswParams,
-    VectorIndex,
+    bitwise_distinct, dedup, recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex,
 };
-use moodtune_core::{Catalog, Emotion, Engine, EngineConfig, Method};
+use moodtune_core::ingest::dump::{self, DumpPlaylist, DumpTrack};
+use moodtune_core::ingest::label_tracks;
+use moodtune_core::rng::SplitMix64 as Rng;
+use moodtune_core::store::Catalog;
+use moodtune_core::{Emotion, Engine, EngineConfig, Method};
 
 use crate::config::Global;
 
@@ -56,25 +59,6 @@ pub struct Args {
 
 const SAMPLE_POSTS: &str = include_str!("../../../tests/fixtures/posts.txt");
 
-/// A small deterministic generator (splitmix64): the same catalog on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Playlists of 200 over `n` synthetic tracks: playlist p holds tracks 100p..100p+99 and 100
 /// random others, so every track is in about two playlists. Playlist names are drawn from the
 /// demo's names that carry a mood (as a crawl by mood category finds them), so nearly every track
@@ -96,7 +80,7 @@ fn synthetic_catalog(
         .flat_map(|p| p.tracks.iter())
         .filter(|t| seen.insert(t.id))
         .collect();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let tracks: Vec<DumpTrack> = (0..n)
         .map(|i| {
             let s = songs[rng.below(songs.len())];
@@ -134,7 +118,7 @@ fn read_posts(path: Option<&PathBuf>) -> anyhow::Result<Vec<String>> {
             .with_context(|| format!("cannot read the posts file {}", p.display()))?,
         None => SAMPLE_POSTS.to_string(),
     };
-    let posts = moodtune_core::eval::post_texts(&text);
+    let posts = moodtune_core::text::eval::post_texts(&text);
     anyhow::ensure!(!posts.is_empty(), "no posts to measure on");
     Ok(posts)
 }
@@ -259,7 +243,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     // Text analysis, one core.
     report.stage_start();
     let analyzer = {
-        let (lexicon, _) = moodtune_core::recommend::load_lexicon(global.lexicon.as_ref())?;
+        let (lexicon, _) = moodtune_core::text::load_lexicon(global.lexicon.as_deref())?;
         moodtune_core::TextAnalyzer::new(lexicon, Method::default())
     };
     let moods: Vec<Emotion> = posts.iter().filter_map(|p| analyzer.mood(p)).collect();
@@ -357,7 +341,7 @@ async fn measure_catalog(
     );
     report.stage_start();
     let t = Instant::now();
-    let label = catalog.label_tracks(analyzer, false).await?;
+    let label = label_tracks(&catalog, analyzer, false).await?;
     let secs = t.elapsed().as_secs_f64();
     report.add(
         "labelling (title + playlist names)",
@@ -374,7 +358,7 @@ async fn measure_catalog(
     let all: Vec<[f32; 21]> = rows.iter().map(|r| r.emotion.0).collect();
     drop(rows);
     let snapshot = temp.join("bench.graph");
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for &requested in sizes {
         let size = requested.min(all.len());
         let (vectors, _) = dedup(&all[..size]);
@@ -447,9 +431,9 @@ async fn measure_catalog(
             );
             // The full catalog's graph becomes the engine's snapshot below.
             if size == all.len() {
-                if let Some(graph) = index.as_graph() {
+                if let Some(persist) = index.persist() {
                     let t = Instant::now();
-                    moodtune_core::snapshot::save(graph, catalog.version().await?, &snapshot)?;
+                    persist.save_snapshot(catalog.version().await?, &snapshot)?;
                     let bytes = std::fs::metadata(&snapshot).map(|m| m.len()).unwrap_or(0);
                     report.add(
                         "index snapshot written",
@@ -464,7 +448,7 @@ async fn measure_catalog(
         }
     }
     drop(all);
-    catalog.connection().clone().close().await.ok();
+    catalog.close().await;
 
     // The real engine on the full catalog: start-up from the snapshot, then recommend_text.
     report.stage_start();

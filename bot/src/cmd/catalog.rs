@@ -18,8 +18,9 @@ pub enum CatalogCmd {
 /// Prints the counts.
 pub async fn run(global: &Global, cmd: CatalogCmd) -> anyhow::Result<ExitCode> {
     let CatalogCmd::Stats { json } = cmd;
-    let engine = global.open_engine().await?;
-    let s = engine.catalog().stats().await?;
+    // The database alone: inspecting a fresh database must not import, label or index anything.
+    let store = global.open_store().await?;
+    let s = store.stats().await?;
     if json {
         println!("{}", serde_json::to_string(&s)?);
     } else {

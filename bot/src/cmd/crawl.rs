@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use moodtune_core::crawl::{self, CrawlConfig, Progress};
+use moodtune_core::ingest::crawl::{self, CrawlConfig, Progress};
 
 use crate::config::Global;
 
@@ -23,11 +23,11 @@ pub enum Crawl {
 pub struct NeteaseArgs {
     /// Base URL of the NeteaseCloudMusicApi server.
     #[arg(
-        long,
+        long = "api",
         env = "MOODTUNE_NETEASE_API",
         default_value = "http://127.0.0.1:3000"
     )]
-    api: String,
+    netease_api: String,
     /// Playlist category, repeatable (default: the seed's mood categories).
     #[arg(long = "category")]
     categories: Vec<String>,
@@ -65,7 +65,7 @@ pub async fn run(global: &Global, cmd: Crawl) -> anyhow::Result<ExitCode> {
     let Crawl::Netease(args) = cmd;
     let defaults = CrawlConfig::default();
     let cfg = CrawlConfig {
-        api: args.api,
+        api: args.netease_api,
         categories: if args.categories.is_empty() {
             defaults.categories.clone()
         } else {
@@ -80,7 +80,7 @@ pub async fn run(global: &Global, cmd: Crawl) -> anyhow::Result<ExitCode> {
         refresh: args.refresh,
         ..defaults
     };
-    let engine = global.open_engine().await?;
+    let store = global.open_store().await?;
 
     let stop = Arc::new(AtomicBool::new(false));
     {
@@ -121,7 +121,7 @@ pub async fn run(global: &Global, cmd: Crawl) -> anyhow::Result<ExitCode> {
         }
         Progress::Failed(_) => {}
     });
-    let result = crawl::crawl(engine.catalog(), &cfg, stop, progress).await;
+    let result = crawl::crawl(&store, &cfg, stop, progress).await;
     bar.finish_and_clear();
     let summary = result?;
 
@@ -129,10 +129,12 @@ pub async fn run(global: &Global, cmd: Crawl) -> anyhow::Result<ExitCode> {
         None
     } else {
         Some(
-            engine
-                .catalog()
-                .label_tracks(engine.analyzer(), false)
-                .await?,
+            moodtune_core::ingest::label_tracks(
+                &store,
+                &global.analyzer(moodtune_core::Method::default())?,
+                false,
+            )
+            .await?,
         )
     };
     if args.json {

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use moodtune_core::classify::FitOptions;
-use moodtune_core::{eval, Method, TextAnalyzer};
+use moodtune_core::text::classify::FitOptions;
+use moodtune_core::text::eval;
+use moodtune_core::{Method, TextAnalyzer};
 
 use crate::config::Global;
 
@@ -86,13 +87,13 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
         format!("unknown method {method:?} (known: tuned, seed, tuned-without-...)")
     })?;
     let examples = read_examples(&file)?;
-    let (lexicon, _) = moodtune_core::recommend::load_lexicon(global.lexicon.as_ref())?;
+    let (lexicon, _) = moodtune_core::text::load_lexicon(global.lexicon.as_deref())?;
     let analyzer = TextAnalyzer::new(lexicon, method);
     if let Some(path) = dump_features {
         let mut out = String::new();
         for ex in &examples {
             let a = analyzer.analyze(&ex.content);
-            let f = moodtune_core::classify::features(&a, &ex.content);
+            let f = moodtune_core::text::classify::features(&a, &ex.content);
             out.push_str(&ex.label.index().to_string());
             for v in f {
                 out.push_str(&format!("\t{v}"));
@@ -143,7 +144,7 @@ fn fit(
 ) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(folds >= 2, "--folds must be 2 or more");
     let examples = read_examples(file)?;
-    let (lexicon, _) = moodtune_core::recommend::load_lexicon(global.lexicon.as_ref())?;
+    let (lexicon, _) = moodtune_core::text::load_lexicon(global.lexicon.as_deref())?;
     let analyzer = TextAnalyzer::new(lexicon, Method::default());
     let started = Instant::now();
     let (report, model) = eval::fit(&analyzer, &examples, folds, opts);

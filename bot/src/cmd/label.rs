@@ -3,6 +3,9 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use moodtune_core::ingest::label_tracks;
+use moodtune_core::Method;
+
 use crate::config::Global;
 
 /// Options of a labelling run.
@@ -15,12 +18,10 @@ pub struct Args {
 
 /// Labels and prints a summary with the throughput.
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let engine = global.open_engine().await?;
+    let store = global.open_store().await?;
+    let analyzer = global.analyzer(Method::default())?;
     let started = Instant::now();
-    let s = engine
-        .catalog()
-        .label_tracks(engine.analyzer(), args.all)
-        .await?;
+    let s = label_tracks(&store, &analyzer, args.all).await?;
     if s.busy {
         eprintln!(
             "another moodtune process is labelling this catalog right now; nothing to do here"

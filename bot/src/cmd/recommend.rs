@@ -47,7 +47,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     match result {
         Ok((rec, faces)) if args.json => {
-            let v = rec.view(faces.as_deref());
+            let v = moodtune_adapters::wire::RecommendationView::new(&rec, faces.as_deref());
             println!("{}", serde_json::to_string_pretty(&v)?);
             Ok(ExitCode::SUCCESS)
         }

@@ -25,8 +25,8 @@ pub struct Args {
     #[arg(long, env = "MOODTUNE_HTTP")]
     http: Option<std::net::SocketAddr>,
     /// Telegram webhook mode: the public URL Telegram should POST updates to.
-    #[arg(long, env = "MOODTUNE_WEBHOOK_URL")]
-    webhook: Option<String>,
+    #[arg(long = "webhook", env = "MOODTUNE_WEBHOOK_URL")]
+    webhook_url: Option<String>,
     /// Address the webhook server listens on.
     #[arg(long, env = "MOODTUNE_WEBHOOK_LISTEN", default_value = "0.0.0.0:8443")]
     webhook_listen: std::net::SocketAddr,
@@ -56,24 +56,15 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 impl Default for Args {
+    /// The settings of a `serve` started without its subcommand (a platform token is set): the
+    /// environment and the defaults, read through the same clap definitions as the flags.
     fn default() -> Self {
-        Args {
-            telegram: false,
-            discord: false,
-            http: std::env::var("MOODTUNE_HTTP")
-                .ok()
-                .and_then(|a| a.parse().ok()),
-            webhook: std::env::var("MOODTUNE_WEBHOOK_URL").ok(),
-            webhook_listen: std::env::var("MOODTUNE_WEBHOOK_LISTEN")
-                .ok()
-                .and_then(|a| a.parse().ok())
-                .unwrap_or_else(|| "0.0.0.0:8443".parse().expect("valid address")),
-            webhook_secret: std::env::var("MOODTUNE_WEBHOOK_SECRET").ok(),
-            reload_every: std::env::var("MOODTUNE_RELOAD_EVERY")
-                .ok()
-                .and_then(|a| parse_duration(&a).ok())
-                .unwrap_or(Duration::from_secs(30)),
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: Args,
         }
+        <Only as clap::Parser>::parse_from(["moodtune"]).args
     }
 }
 
@@ -270,7 +261,7 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("TELEGRAM_API_URL is not a URL: {url}"))?,
             );
         }
-        if let Some(url) = &args.webhook {
+        if let Some(url) = &args.webhook_url {
             opts.webhook = Some(telegram::Webhook {
                 url: url
                     .parse()

@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use moodtune_core::catalog::Catalog;
-use moodtune_core::crawl::{crawl, CrawlConfig};
-use moodtune_core::lexicon::Lexicon;
+use moodtune_core::ingest::crawl::{crawl, CrawlConfig};
+use moodtune_core::store::Catalog;
+use moodtune_core::text::lexicon::Lexicon;
 use moodtune_core::text::{Method, TextAnalyzer};
 use moodtune_tests::fake_netease::{CatalogShape, FakeNetease};
 
@@ -72,7 +72,9 @@ async fn main() {
     );
     let analyzer = TextAnalyzer::new(Lexicon::embedded().0, Method::default());
     let t = Instant::now();
-    let l = catalog.label_tracks(&analyzer, false).await.expect("label");
+    let l = moodtune_core::ingest::label_tracks(&catalog, &analyzer, false)
+        .await
+        .expect("label");
     let secs = t.elapsed().as_secs_f64();
     println!(
         "label: {} tracks ({} labelled, {} without emotion) in {:.1} s = {:.0} tracks/s",
@@ -85,6 +87,6 @@ async fn main() {
     println!(
         "peak RSS {:.0} MB; database {}",
         moodtune_tests::peak_rss_mb(),
-        moodtune_core::catalog::redact_url(&url)
+        moodtune_core::store::redact_url(&url)
     );
 }

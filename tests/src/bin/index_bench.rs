@@ -24,7 +24,7 @@
 use std::time::Instant;
 
 use moodtune_core::emotion::{Emotion, DIM};
-use moodtune_core::graph::{GraphIndex, GraphParams};
+use moodtune_core::index::graph::{GraphIndex, GraphParams};
 use moodtune_core::index::{recall_at_k, ExactIndex, HnswIndex, HnswParams, VectorIndex};
 use rand::{Rng, SeedableRng};
 
@@ -65,9 +65,9 @@ fn post_moods() -> Vec<Emotion> {
         return Vec::new();
     };
     let text = std::fs::read_to_string(&path).expect("the posts file reads");
-    let (lexicon, _) = moodtune_core::recommend::load_lexicon(None).expect("the lexicon loads");
+    let (lexicon, _) = moodtune_core::text::load_lexicon(None).expect("the lexicon loads");
     let analyzer = moodtune_core::TextAnalyzer::new(lexicon, moodtune_core::Method::default());
-    moodtune_core::eval::post_texts(&text)
+    moodtune_core::text::eval::post_texts(&text)
         .into_iter()
         .filter_map(|p| analyzer.mood(&p))
         .collect()
@@ -96,9 +96,12 @@ fn main() {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             let rows = rt
                 .block_on(async {
-                    let c =
-                        moodtune_core::Catalog::open(&url, 2, std::time::Duration::from_secs(30))
-                            .await?;
+                    let c = moodtune_core::store::Catalog::open(
+                        &url,
+                        2,
+                        std::time::Duration::from_secs(30),
+                    )
+                    .await?;
                     c.load_vectors().await
                 })
                 .expect("the bench database loads");

@@ -1,0 +1,99 @@
+//! What a Telegram message asks: a command of the table, a mood, or nothing for us.
+
+use crate::commands::{self, Command, Platform};
+
+/// What a message asks the bot to do.
+#[derive(Debug, PartialEq)]
+pub(super) enum Ask<'a> {
+    Start,
+    Help,
+    Lang(&'a str),
+    Mood(&'a str),
+    UnknownCommand,
+    /// Not for us (group chatter, or a command for another bot).
+    Ignore,
+}
+
+/// Reads a message text as a command or a mood. `bot_name` is our username without `@`.
+pub(super) fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask<'a> {
+    let text = text.trim();
+    if let Some((cmd, target, arg)) = commands::split(text) {
+        if !target.is_empty() && !target.eq_ignore_ascii_case(bot_name) {
+            return Ask::Ignore;
+        }
+        return match Command::parse(cmd, Platform::Telegram) {
+            Some(Command::Start) => Ask::Start,
+            Some(Command::Help) => Ask::Help,
+            Some(Command::Lang) => Ask::Lang(arg),
+            Some(Command::Mood) => Ask::Mood(arg),
+            Some(_) | None if private || !target.is_empty() => Ask::UnknownCommand,
+            Some(_) | None => Ask::Ignore,
+        };
+    }
+    if private {
+        return Ask::Mood(text);
+    }
+    // In a group, a mention of the bot anywhere addresses it; the rest of the text is the mood.
+    let mention = format!("@{bot_name}");
+    let lower = text.to_ascii_lowercase();
+    if !bot_name.is_empty() && lower.contains(&mention.to_ascii_lowercase()) {
+        Ask::Mood(text)
+    } else {
+        Ask::Ignore
+    }
+}
+
+pub(super) fn strip_mention(text: &str, bot_name: &str) -> String {
+    let mention = format!("@{bot_name}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // Usernames are ASCII, so lowercasing keeps byte offsets of the mention intact.
+    while let Some(at) = rest
+        .to_ascii_lowercase()
+        .find(&mention.to_ascii_lowercase())
+    {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + mention.len()..];
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asks_are_read_like_telegram_users_mean_them() {
+        // (text, private, expected)
+        let table = [
+            ("下雨天有点想家", true, Ask::Mood("下雨天有点想家")),
+            ("下雨天有点想家", false, Ask::Ignore),
+            ("/mood 开心", false, Ask::Mood("开心")),
+            ("/mood@MoodTuneBot 开心", false, Ask::Mood("开心")),
+            ("/mood@otherbot 开心", false, Ask::Ignore),
+            ("/mood", false, Ask::Mood("")),
+            ("/start", true, Ask::Start),
+            ("/help@moodtunebot", false, Ask::Help),
+            ("/lang zh", true, Ask::Lang("zh")),
+            ("/dance", true, Ask::UnknownCommand),
+            ("/dance", false, Ask::Ignore),
+            (
+                "hey @moodtunebot 好难过",
+                false,
+                Ask::Mood("hey @moodtunebot 好难过"),
+            ),
+        ];
+        for (text, private, want) in table {
+            assert_eq!(
+                parse_ask(text, private, "moodtunebot"),
+                want,
+                "{text} private={private}"
+            );
+        }
+        assert_eq!(
+            strip_mention("hey @MoodtuneBot 好难过", "moodtunebot"),
+            "hey  好难过"
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! Replies in Telegram HTML: every user- and catalog-supplied string escaped.
+
+use moodtune_core::Recommendation;
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions};
+
+use crate::messages::Lang;
+use crate::paging::encode_more;
+use crate::render;
+
+pub(super) fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Escapes text for Telegram HTML (`&`, `<`, `>`, and `"` for attribute values).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The reply: the mood in words, then numbered linked songs.
+pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
+    let m = lang.messages();
+    let mut out = format!(
+        "<b>{}</b> {}\n",
+        escape(m.mood_prefix),
+        escape(&render::mood_words(&rec.emotion))
+    );
+    for (i, t) in rec.tracks.iter().enumerate() {
+        let artists = render::artists(&t.info);
+        out.push_str(&format!(
+            "{}. <a href=\"{}\">{}</a> — {}\n",
+            rec.offset + i + 1,
+            escape(&t.url),
+            escape(&t.info.name),
+            escape(&artists)
+        ));
+    }
+    out
+}
+
+pub(super) fn keyboard(rec: &Recommendation, k: usize, lang: Lang) -> InlineKeyboardMarkup {
+    let m = lang.messages();
+    let mut row = Vec::new();
+    if rec.has_more {
+        row.push(InlineKeyboardButton::callback(
+            m.more_button,
+            encode_more(&rec.emotion, rec.offset + k),
+        ));
+    }
+    row.push(InlineKeyboardButton::callback(m.another_button, "again"));
+    InlineKeyboardMarkup::new(vec![row])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape("<b>R&B</b> \"x\""),
+            "&lt;b&gt;R&amp;B&lt;/b&gt; &quot;x&quot;"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! One query: the nearest distinct vectors, their tracks in a stable order, re-uploads and
+//! repeated titles dropped, one page cut from the candidate window.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::emotion::Emotion;
+use crate::engine::{Engine, RecommendError, CANDIDATES};
+use crate::store::TrackInfo;
+
+/// One recommended song.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RecommendedTrack {
+    /// Title, artists, popularity.
+    #[serde(flatten)]
+    pub info: TrackInfo,
+    /// NetEase link.
+    pub url: String,
+    /// Euclidean distance between the mood and the track's emotion.
+    pub distance: f32,
+}
+
+/// A reply: the detected mood and the songs for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    /// The mood detected.
+    pub emotion: Emotion,
+    /// Songs, closest first.
+    pub tracks: Vec<RecommendedTrack>,
+    /// Index of the first song in the whole candidate list (for "more like this").
+    pub offset: usize,
+    /// Whether more songs exist after this page.
+    pub has_more: bool,
+}
+
+/// The part of a title that names the song: lowercased, without a trailing bracketed or dashed
+/// qualifier such as "(Live)", "（伴奏）" or " - Remix".
+pub fn title_key(name: &str) -> String {
+    let cut = name
+        .char_indices()
+        .find(|(i, c)| *i > 0 && matches!(c, '(' | '（' | '[' | '【' | '「' | '-' | '—'))
+        .map(|(i, _)| i)
+        .unwrap_or(name.len());
+    let key = name[..cut].trim().to_lowercase();
+    if key.is_empty() {
+        name.trim().to_lowercase()
+    } else {
+        key
+    }
+}
+
+/// Whether `name` contains one of `words` (lowercase): ASCII words only as whole words, so that
+/// "DJ" excludes "爱情买卖 (DJ版)" but not "Djavan".
+pub fn title_excluded(name: &str, words: &[String]) -> bool {
+    let lower = name.to_lowercase();
+    words.iter().any(|w| {
+        let ascii = w.is_ascii();
+        lower.match_indices(w.as_str()).any(|(i, m)| {
+            if !ascii {
+                return true;
+            }
+            let before = lower[..i].chars().next_back();
+            let after = lower[i + m.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+    })
+}
+
+impl Engine {
+    /// Songs for a mood: `k` of them starting at `offset` in the candidate list (offset 0 is the
+    /// first page; "more like this" asks for the next offset). Ties in distance go to the more
+    /// popular track; the same title by the same artists appears once.
+    pub async fn recommend_emotion(
+        &self,
+        emotion: &Emotion,
+        k: usize,
+        offset: usize,
+    ) -> Result<Recommendation, RecommendError> {
+        let state = self.index.read().expect("index lock").clone();
+        if state.index.is_empty() {
+            return Err(RecommendError::EmptyCatalog);
+        }
+        // Walk the nearest distinct vectors, taking their tracks (most popular first) until the
+        // candidate window is full.
+        let mut picked: Vec<(i64, f32)> = Vec::with_capacity(CANDIDATES);
+        for n in state.index.search(emotion, CANDIDATES) {
+            for id in state.groups[n.slot as usize]
+                .iter()
+                .take(CANDIDATES - picked.len())
+            {
+                picked.push((*id, n.distance));
+            }
+            if picked.len() >= CANDIDATES {
+                break;
+            }
+        }
+        let missing: Vec<i64> = picked
+            .iter()
+            .map(|(id, _)| *id)
+            .filter(|id| !state.infos.contains_key(id))
+            .collect();
+        let fetched = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            self.catalog
+                .track_infos(&missing)
+                .await
+                .map_err(RecommendError::Storage)?
+        };
+        let lookup = |id: &i64| state.infos.get(id).or_else(|| fetched.get(id));
+        let mut candidates: Vec<RecommendedTrack> = picked
+            .iter()
+            .filter_map(|(id, distance)| {
+                lookup(id).map(|info| RecommendedTrack {
+                    url: info.url(),
+                    info: info.clone(),
+                    distance: *distance,
+                })
+            })
+            .collect();
+        // Already in distance order, and within one vector in the group order above; the stable
+        // sort only guards against an index that returns near-ties slightly out of order.
+        candidates.sort_by_key(|t| (t.distance * 1e4).round() as i64);
+        // One song per title: covers and re-uploads ("(Live)", "（伴奏）", "(0.8x)") of the same title
+        // would otherwise crowd a reply; the same title by the same artists is always dropped.
+        let mut seen = HashSet::new();
+        let excluded = &self.config.excluded_title_words;
+        candidates.retain(|t| {
+            !title_excluded(&t.info.name, excluded) && seen.insert(title_key(&t.info.name))
+        });
+        let total = candidates.len();
+        let tracks: Vec<RecommendedTrack> = candidates.into_iter().skip(offset).take(k).collect();
+        Ok(Recommendation {
+            emotion: *emotion,
+            has_more: offset + tracks.len() < total,
+            tracks,
+            offset,
+        })
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::DEFAULT_EXCLUDED_TITLE_WORDS;
+
+    #[test]
+    fn re_uploads_are_recognised() {
+        let words: Vec<String> = DEFAULT_EXCLUDED_TITLE_WORDS
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        let table = [
+            ("爱情买卖 (DJ版)", true),
+            ("DJ Snake - Taki Taki", true),
+            ("Djavan - Oceano", false),
+            ("Faded (Remix)", true),
+            ("Remixed Feelings", false),
+            ("可能 (抖音热播版)", true),
+            ("起风了 (0.8x降调版)", true),
+            ("10.8x", false),
+            ("下雨天", false),
+        ];
+        for (name, want) in table {
+            assert_eq!(title_excluded(name, &words), want, "{name}");
+        }
+        assert!(!title_excluded("爱情买卖 (DJ版)", &[]));
+    }
+
+    #[test]
+    fn title_keys_merge_versions_of_one_song() {
+        let table = [
+            ("富士山下", "富士山下"),
+            ("富士山下 (Live)", "富士山下"),
+            ("Baby,don't Cry (伴奏)", "baby,don't cry"),
+            ("我们的爱（0.8x）", "我们的爱"),
+            ("Song - Remix", "song"),
+            ("(Intro)", "(intro)"),
+            ("", ""),
+        ];
+        for (name, key) in table {
+            assert_eq!(title_key(name), key, "{name}");
+        }
+    }
+}

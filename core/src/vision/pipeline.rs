@@ -1,0 +1,61 @@
+//! The bundled photo reader: faces, then each face's expression, mapped to DLUT and weighted by
+//! face area (bigger people matter more, as in the seed), one softmax at the end.
+
+use crate::emotion::maps;
+use crate::emotion::EmotionScores;
+use crate::vision::{
+    area, decode, expression, faces, Face, ImageLimits, PhotoMood, PhotoReader, VisionError,
+};
+
+/// FER probabilities are put on the DLUT intensity scale (1..9) before the softmax, so that a
+/// clearly happy face reads as clearly as the word 快乐 does.
+const INTENSITY: f32 = 9.0;
+
+/// The default [`PhotoReader`]: the face detector and FER model that ship inside the binary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FacePipeline;
+
+impl PhotoReader for FacePipeline {
+    fn photo_mood(&self, bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
+        read(bytes, limits)
+    }
+
+    fn name(&self) -> &'static str {
+        "faces"
+    }
+}
+
+/// Reads the mood of a photo with the bundled models; CPU-bound, call it from a blocking thread.
+pub fn photo_mood(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
+    read(bytes, limits)
+}
+
+/// Reads the mood of a photo: every face's expression, weighted by face area, one softmax.
+/// CPU-bound (hundreds of ms): call it from a blocking thread.
+fn read(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
+    let img = decode(bytes, limits)?;
+    let fer = expression::model()?;
+    let mut boxes = faces::faces(&img)?;
+    boxes.truncate(limits.max_faces);
+    if boxes.is_empty() {
+        return Err(VisionError::NoFace);
+    }
+    let grey = img.to_luma8();
+    let total_area: f32 = boxes.iter().map(|(b, _)| area(b)).sum();
+    let mut all = EmotionScores::default();
+    let mut faces = Vec::with_capacity(boxes.len());
+    for (bbox, score) in boxes {
+        let expression = expression::expression(&grey, &bbox, fer)?;
+        let scores = maps::fer_to_dlut(&expression, INTENSITY);
+        all.add_scaled(&scores, area(&bbox) / total_area.max(1.0));
+        let emotion = scores.finish().ok_or(VisionError::NoFace)?;
+        faces.push(Face {
+            bbox,
+            score,
+            expression,
+            emotion,
+        });
+    }
+    let emotion = all.finish().ok_or(VisionError::NoFace)?;
+    Ok(PhotoMood { faces, emotion })
+}
