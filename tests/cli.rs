@@ -146,12 +146,12 @@ fn one_shot_recommend_prints_json() {
 #[test]
 fn one_shot_without_emotion_exits_with_a_clear_message() {
     let run = Run::new();
-    let out = run.cmd().args(["recommend", "🚗"]).output().unwrap();
+    let out = run.cmd().args(["recommend", "1234 5678"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("couldn't read a mood"));
     let out = run
         .cmd()
-        .args(["recommend", "--json", "🚗🛒"])
+        .args(["recommend", "--json", "明天几点开会"])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -166,25 +166,24 @@ fn eval_text_ends_with_the_summary_line() {
         &file,
         "{\"content\": \"今天真开心，快乐极了\", \"label\": \"happiness\"}\n\
          {\"content\": \"好伤心，想哭\", \"label\": \"sadness\"}\n\
-         {\"content\": \"🚗\", \"label\": \"happiness\"}\n\
+         {\"content\": \"明天几点开会\", \"label\": \"happiness\"}\n\
          not json\n",
     )
     .unwrap();
     let out = run.cmd().args(["eval", "text"]).arg(&file).succeed();
     let text = stdout(&out);
     let last = text.lines().last().unwrap();
-    // The class model answers every post: the car, with no emotion word, gets its prior (sorrow,
-    // the most common class on Weibo), while coverage still counts it as not found.
-    // joy: p=1 r=1/2 f1=2/3; sadness: p=1/2 r=1 f1=2/3; five classes 0 -> (4/3)/7.
+    // The class models read the plain fact as "no feeling": wrong against its (odd) gold label.
+    // joy: p=1 r=1/2 f1=2/3; sadness f1=1; five classes 0 -> (5/3)/7.
     assert_eq!(
-        last, "accuracy=0.6667 macro_f1=0.1905 coverage=0.6667 n=3",
+        last, "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3",
         "{text}"
     );
     assert!(
         text.contains("gold\\pred"),
         "confusion matrix first:\n{text}"
     );
-    // The rules alone count it wrong as "none": joy f1=2/3, sadness f1=1 -> (5/3)/7.
+    // The rules alone find no emotion word in it: the same figures.
     let out = run
         .cmd()
         .args(["eval", "text", "--method", "tuned-without-model"])
@@ -195,6 +194,41 @@ fn eval_text_ends_with_the_summary_line() {
     assert_eq!(
         text.lines().last().unwrap(),
         "accuracy=0.6667 macro_f1=0.2381 coverage=0.6667 n=3",
+        "{text}"
+    );
+}
+
+/// A file with `phenomenon` fields gets one accuracy line per phenomenon and per language before
+/// the summary line, which stays last; a `none` label is a class of its own.
+#[test]
+fn eval_text_reports_phenomena_and_languages() {
+    let run = Run::new();
+    let file = run.dir.path().join("chat.jsonl");
+    std::fs::write(
+        &file,
+        "{\"content\": \"今天真开心\", \"label\": \"happiness\", \"phenomenon\": \"plain\"}\n\
+         {\"content\": \"明天几点开会\", \"label\": \"none\", \"phenomenon\": \"none\"}\n\
+         {\"content\": \"I am so happy\", \"label\": \"happiness\", \"phenomenon\": \"english_plain\"}\n",
+    )
+    .unwrap();
+    let out = run
+        .cmd()
+        .args(["eval", "text", "--method", "tuned-without-model"])
+        .arg(&file)
+        .succeed();
+    let text = stdout(&out);
+    let tail: Vec<&str> = text.lines().rev().take(6).collect();
+    assert_eq!(
+        tail,
+        [
+            // joy f1 1, none f1 1, six classes 0 -> 2/8.
+            "accuracy=1.0000 macro_f1=0.2500 coverage=0.6667 n=3",
+            "phenomenon=plain accuracy=1.0000 n=1",
+            "phenomenon=none accuracy=1.0000 n=1",
+            "phenomenon=english_plain accuracy=1.0000 n=1",
+            "lang=zh accuracy=1.0000 n=2",
+            "lang=en accuracy=1.0000 n=1",
+        ],
         "{text}"
     );
 }
@@ -237,7 +271,7 @@ fn fitting_reports_cross_validated_figures() {
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     assert_eq!(fitted["trained_on"]["n"], 40);
     assert_eq!(fitted["cross_validated"]["folds"], 5);
-    assert!(fitted["ngrams"].as_object().unwrap().len() > 4);
+    assert!(fitted["grams"].as_object().unwrap().len() > 4);
     assert!(String::from_utf8_lossy(&out.stderr).contains("5-fold cross-validated"));
 }
 

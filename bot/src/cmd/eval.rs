@@ -31,9 +31,14 @@ pub enum Eval {
     Fit {
         /// The JSONL file (same format as `eval text`).
         file: PathBuf,
-        /// Where to write the model (the build embeds core/data/class_model.json).
-        #[arg(long, default_value = "core/data/class_model.json")]
+        /// Where to write the model (the build embeds core/data/class_model_zh.json and
+        /// class_model_en.json).
+        #[arg(long)]
         out: PathBuf,
+        /// Another labelled file fitted alongside at a weight, never cross-validated:
+        /// FILE:WEIGHT (repeatable).
+        #[arg(long = "extra")]
+        extras: Vec<String>,
         /// Cross-validation folds.
         #[arg(long, default_value_t = 5)]
         folds: usize,
@@ -46,12 +51,15 @@ pub enum Eval {
         /// Gradient steps.
         #[arg(long, default_value_t = FitOptions::default().steps)]
         steps: usize,
-        /// Keep character n-grams found in at least this many posts (0: lexicon features only).
+        /// Keep surface features found in at least this many posts (0: lexicon features only).
         #[arg(long, default_value_t = FitOptions::default().min_df)]
         min_df: usize,
-        /// Value of a present n-gram relative to the standardised lexicon features.
-        #[arg(long, default_value_t = FitOptions::default().ngram_value)]
-        ngram_value: f32,
+        /// Value of a present surface feature relative to the standardised lexicon features.
+        #[arg(long, default_value_t = FitOptions::default().gram_value)]
+        gram_value: f32,
+        /// Subtracted from the "no feeling" logit when predicting.
+        #[arg(long, default_value_t = FitOptions::default().none_bias)]
+        none_bias: f32,
     },
 }
 
@@ -66,21 +74,24 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
         Eval::Fit {
             file,
             out,
+            extras,
             folds,
             l2,
             balance,
             steps,
             min_df,
-            ngram_value,
+            gram_value,
+            none_bias,
         } => {
             let opts = FitOptions {
                 l2,
                 balance,
                 steps,
                 min_df,
-                ngram_value,
+                gram_value,
+                none_bias,
             };
-            return fit(global, &file, &out, folds, &opts);
+            return fit(global, &file, &extras, &out, folds, &opts);
         }
     };
     let method = Method::parse(&method).with_context(|| {
@@ -93,8 +104,8 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
         let mut out = String::new();
         for ex in &examples {
             let a = analyzer.analyze(&ex.content);
-            let f = moodtune_core::text::classify::features(&a, &ex.content);
-            out.push_str(&ex.label.index().to_string());
+            let f = moodtune_core::text::features::dense(&a, &ex.content);
+            out.push_str(&moodtune_core::text::classify::label_index(ex.label).to_string());
             for v in f {
                 out.push_str(&format!("\t{v}"));
             }
@@ -111,12 +122,12 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
     );
     if let eval::Scoring::CrossValidated { folds } = report.scoring {
         eprintln!(
-            "these posts are the class model's training data: every post is predicted by a model \
-             fitted on the other {} of {folds} folds",
-            folds - 1
+            "these posts are a class model's training file: the figures are its {folds}-fold \
+             cross-validation at fit time (every post predicted by a model fitted without it)"
         );
     }
     print!("{}", report.confusion_table());
+    print!("{}", report.group_lines());
     println!("{}", report.summary_line());
     Ok(ExitCode::SUCCESS)
 }
@@ -138,6 +149,7 @@ fn read_examples(file: &Path) -> anyhow::Result<Vec<eval::Example>> {
 fn fit(
     global: &Global,
     file: &Path,
+    extras: &[String],
     out: &Path,
     folds: usize,
     opts: &FitOptions,
@@ -147,7 +159,23 @@ fn fit(
     let (lexicon, _) = moodtune_core::text::load_lexicon(global.lexicon.as_deref())?;
     let analyzer = TextAnalyzer::new(lexicon, Method::default());
     let started = Instant::now();
-    let (report, model) = eval::fit(&analyzer, &examples, folds, opts);
+    let mut extra = Vec::new();
+    for spec in extras {
+        let (path, weight) = spec
+            .rsplit_once(':')
+            .and_then(|(p, w)| Some((p, w.parse::<f32>().ok()?)))
+            .with_context(|| format!("--extra {spec:?}: expected FILE:WEIGHT"))?;
+        let path = Path::new(path);
+        extra.push(eval::Extra {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            examples: read_examples(path)?,
+            weight,
+        });
+    }
+    let (report, model) = eval::fit(&analyzer, &examples, &extra, folds, opts);
     eprintln!(
         "fitted on {} posts in {:.1} s; {folds}-fold cross-validated figures:",
         examples.len(),

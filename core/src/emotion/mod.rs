@@ -92,6 +92,20 @@ impl MainClass {
         ][self as usize]
     }
 
+    /// The category a mood of this class lands on when no word said more (the class model can
+    /// tell 好累啊 is sorrow although no lexicon word of sorrow is in it).
+    pub fn primary(self) -> Category {
+        [
+            Category::PA,
+            Category::PB,
+            Category::NA,
+            Category::NB,
+            Category::NI,
+            Category::NE,
+            Category::PC,
+        ][self as usize]
+    }
+
     /// Maps a CLUE emotion2020 label (happiness, like, anger, sadness, fear, disgust, surprise).
     pub fn from_clue_label(label: &str) -> Option<MainClass> {
         Some(match label.trim() {
@@ -340,6 +354,30 @@ impl Emotion {
             *v /= sum;
         }
         Emotion(out)
+    }
+
+    /// A mood with main classes in `shares` (need not sum to 1): within a class, the categories
+    /// keep the proportions `base` found in it; a class `base` has nothing of lands on its
+    /// [`MainClass::primary`] category. `None` when every share is zero.
+    pub fn from_class_shares(base: Option<&Emotion>, shares: &[f32; 7]) -> Option<Emotion> {
+        let current = base.map(|b| b.main_class_shares()).unwrap_or([0.0; 7]);
+        let mut out = [0.0f32; DIM];
+        for class in MainClass::ALL {
+            let (k, share) = (class.index(), shares[class.index()].max(0.0));
+            match base.filter(|_| current[k] > 0.0) {
+                Some(b) => {
+                    for c in Category::ALL.iter().filter(|c| c.main_class() == class) {
+                        out[c.index()] = b.0[c.index()] / current[k] * share;
+                    }
+                }
+                None => out[class.primary().index()] = share,
+            }
+        }
+        let sum: f32 = out.iter().sum();
+        if sum <= 0.0 || !sum.is_finite() {
+            return None;
+        }
+        Some(Emotion(out.map(|v| v / sum)))
     }
 
     /// The main class with the largest total weight.

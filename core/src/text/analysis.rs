@@ -23,4 +23,8 @@ pub struct TextAnalysis {
     /// The part of `scores` that came from emoticons and emoji (a separate signal for the
     /// class model: a `[泪]` says more about a post than one lexicon word).
     pub symbols: EmotionScores,
+    /// What the words read under a negator would have scored without it (不开心: the joy of
+    /// 开心). A separate signal: the class model learns what a negated joy means (sorrow, more
+    /// often than not), which no fixed rule of the lexicon gets right.
+    pub negated: EmotionScores,
 }

@@ -11,10 +11,11 @@
 
 use jieba_rs::{Jieba, KeywordExtract, KeywordExtractConfig, TfIdf};
 
-use crate::emotion::{Emotion, EmotionScores, MainClass};
+use crate::emotion::{Emotion, EmotionScores};
 use crate::text::analysis::{Hit, TextAnalysis};
-use crate::text::classify::{self, ClassModel};
+use crate::text::classify::{self, ClassModel, Label, ModelLang, CLASSES};
 use crate::text::lexicon::{Entry, Lexicon};
+use crate::text::modifiers::{DEGREES, MODIFIER_WINDOW, NEGATION_DAMP, NEGATION_FLIP, NEGATORS};
 use crate::text::symbols;
 
 /// Number of TF-IDF keywords kept per text (the seed's `extract_tags` default).
@@ -110,75 +111,33 @@ impl Default for Tuning {
     }
 }
 
-/// A negated emotion word keeps this share of its weight ("不开心" is not joy, but not its
-/// opposite either: flipping polarity measured worse than damping).
-const NEGATION_DAMP: f32 = 0.2;
-/// How many tokens before an emotion word a negator or degree adverb may stand.
-const MODIFIER_WINDOW: usize = 3;
-
-const NEGATORS: &[&str] = &[
-    "不",
-    "没",
-    "没有",
-    "别",
-    "未",
-    "无",
-    "非",
-    "不是",
-    "不太",
-    "不会",
-    "不要",
-    "不用",
-    "从不",
-    "并不",
-    "毫不",
-    "绝不",
-    "从没",
-    "不怎么",
-    "一点也不",
-    "一点都不",
-];
-
-const DEGREES: &[(&str, f32)] = &[
-    ("极", 2.0),
-    ("极其", 2.0),
-    ("极度", 2.0),
-    ("非常", 2.0),
-    ("十分", 2.0),
-    ("特别", 2.0),
-    ("超", 2.0),
-    ("超级", 2.0),
-    ("太", 2.0),
-    ("最", 2.0),
-    ("万分", 2.0),
-    ("格外", 1.8),
-    ("真", 1.5),
-    ("真的", 1.5),
-    ("好", 1.5),
-    ("很", 1.5),
-    ("挺", 1.3),
-    ("蛮", 1.3),
-    ("比较", 1.2),
-    ("有点", 0.6),
-    ("有点儿", 0.6),
-    ("有些", 0.6),
-    ("稍微", 0.5),
-    ("稍", 0.5),
-    ("略", 0.5),
-    ("略微", 0.5),
-    ("一点", 0.6),
-    ("些许", 0.5),
-    ("very", 1.5),
-    ("so", 1.5),
-    ("really", 1.5),
-    ("extremely", 2.0),
-    ("too", 1.5),
-    ("bit", 0.6),
-    ("slightly", 0.5),
-];
-
 /// Share of letters that must be Latin for English words to be read.
 const ENGLISH_SHARE: f32 = 0.3;
+
+/// A main class whose probability is below this share of the strongest one's is left out of
+/// the mood.
+const MIN_CLASS_SHARE: f32 = 0.35;
+
+/// With no emotion word, emoticon or emoji in a message, "no feeling" wins when its probability
+/// is at least this share of the strongest class's: a plain fact ("明天几点开会") spreads the
+/// classes thin, while a situation that carries a feeling ("刚分手") has a clear winner.
+const NONE_WITHOUT_WORDS: f32 = 0.6;
+
+/// Whether the class model's answer is "no feeling".
+fn is_no_feeling(p: &[f32; CLASSES], no_words: bool) -> bool {
+    let top = p[..7].iter().cloned().fold(0.0f32, f32::max);
+    p[7] >= top || (no_words && p[7] >= top * NONE_WITHOUT_WORDS)
+}
+
+/// The index of the strongest of the 7 main classes.
+fn strongest_class(p: &[f32; CLASSES]) -> usize {
+    (1..7).fold(0, |best, k| if p[k] > p[best] { k } else { best })
+}
+
+/// How much of a text the English model reads: none below 20% Latin letters, all above 80%.
+pub fn english_weight(text: &str) -> f32 {
+    ((english_share(text) - 0.2) / 0.6).clamp(0.0, 1.0)
+}
 
 /// Latin letters among all letters (CJK characters count as letters).
 fn english_share(text: &str) -> f32 {
@@ -246,34 +205,62 @@ impl TextAnalyzer {
         self.method
     }
 
-    /// The class model the method decides main classes with, if any.
-    pub fn class_model(&self) -> Option<&'static ClassModel> {
+    /// The class models (Chinese, English) the method decides with, if any.
+    pub fn class_models(&self) -> Option<(&'static ClassModel, &'static ClassModel)> {
         match self.method {
-            Method::Tuned(t) if t.class_model => Some(ClassModel::embedded()),
+            Method::Tuned(t) if t.class_model => Some((
+                ClassModel::embedded(ModelLang::Zh),
+                ClassModel::embedded(ModelLang::En),
+            )),
             _ => None,
         }
     }
 
-    /// The mood of a chat message: the lexicon's emotion with its main classes weighed by the
-    /// class model (when the method has one); `None` when no emotion word was found.
-    pub fn mood(&self, text: &str) -> Option<Emotion> {
-        let analysis = self.analyze(text);
-        let emotion = analysis.scores.finish()?;
-        Some(match self.class_model() {
-            Some(model) => {
-                let p = model.probabilities(&classify::Sample::new(&analysis, text));
-                emotion.with_class_shares(&p)
-            }
-            None => emotion,
-        })
+    /// What the class models make of a text already analysed: probabilities of the 7 main
+    /// classes and of "no feeling". A Chinese text is read by the Chinese model, an English one
+    /// by the English model, a mixed one by both in proportion to its Latin letters.
+    pub fn classify(&self, analysis: &TextAnalysis, text: &str) -> Option<[f32; CLASSES]> {
+        let (zh, en) = self.class_models()?;
+        let x = classify::Sample::new(analysis, text);
+        let w = english_weight(text);
+        let p_zh = (w < 1.0).then(|| zh.probabilities(&x));
+        let p_en = (w > 0.0).then(|| en.probabilities(&x));
+        Some(std::array::from_fn(|k| {
+            p_zh.map_or(0.0, |p| p[k] * (1.0 - w)) + p_en.map_or(0.0, |p| p[k] * w)
+        }))
     }
 
-    /// The main class of a text: by the class model when the method has one (it answers even
-    /// when no emotion word was found), else by the largest share of the lexicon's scores.
-    pub fn main_class(&self, text: &str) -> Option<MainClass> {
+    /// The mood of a chat message, or `None` when it carries no feeling. With a class model,
+    /// the model decides whether there is a feeling and which main classes it has; the lexicon's
+    /// categories give the detail inside each class. Without one, the lexicon alone decides.
+    pub fn mood(&self, text: &str) -> Option<Emotion> {
         let analysis = self.analyze(text);
-        match self.class_model() {
-            Some(model) => Some(model.predict(&classify::Sample::new(&analysis, text))),
+        let lexical = analysis.scores.finish();
+        let Some(p) = self.classify(&analysis, text) else {
+            return lexical;
+        };
+        if is_no_feeling(&p, lexical.is_none()) {
+            return None;
+        }
+        // Classes far behind the strongest are dropped: the search vector stays sparse.
+        let top = p[..7].iter().cloned().fold(0.0f32, f32::max);
+        let shares: [f32; 7] = std::array::from_fn(|k| {
+            if p[k] >= top * MIN_CLASS_SHARE {
+                p[k]
+            } else {
+                0.0
+            }
+        });
+        Emotion::from_class_shares(lexical.as_ref(), &shares)
+    }
+
+    /// The main class of a text, or `None` for no feeling: by the class models when the method
+    /// has them, else by the largest share of the lexicon's scores (none when nothing matched).
+    pub fn main_class(&self, text: &str) -> Label {
+        let analysis = self.analyze(text);
+        match self.classify(&analysis, text) {
+            Some(p) if is_no_feeling(&p, analysis.scores.is_empty()) => None,
+            Some(p) => classify::label_at(strongest_class(&p)),
             None => analysis.scores.finish().map(|e| e.main_class()),
         }
     }
@@ -358,6 +345,24 @@ impl TextAnalyzer {
         }
     }
 
+    /// The opposite of a negated word, mildly: joy and fondness -> disappointment (NJ),
+    /// anger, sorrow, fear and disgust -> ease (PE); surprise has no opposite.
+    fn add_flipped(scores: &mut EmotionScores, entries: &[Entry], factor: f32, t: &Tuning) {
+        use crate::emotion::{Category, MainClass};
+        let first = entries.iter().map(|e| e.sense).min().unwrap_or(1);
+        for e in entries
+            .iter()
+            .filter(|e| !t.first_sense || e.sense == first)
+        {
+            let opposite = match e.category.main_class() {
+                MainClass::Joy | MainClass::Like => Category::NJ,
+                MainClass::Surprise => continue,
+                _ => Category::PE,
+            };
+            scores.add(opposite, e.intensity * factor * NEGATION_FLIP);
+        }
+    }
+
     fn tuned(&self, text: &str, t: &Tuning) -> TextAnalysis {
         let mut out = TextAnalysis::default();
         // 1. Symbols: bracket emoticons are read and cut out; emoji are read per character.
@@ -428,6 +433,7 @@ impl TextAnalyzer {
                 continue;
             }
             let mut factor = 1.0f32;
+            let mut negated = false;
             for prev in tokens[i.saturating_sub(MODIFIER_WINDOW)..i].iter().rev() {
                 let prev = prev.word.trim();
                 if is_boundary(prev) && !prev.is_empty() {
@@ -435,6 +441,7 @@ impl TextAnalyzer {
                 }
                 if t.negation && NEGATORS.contains(&prev) {
                     factor *= NEGATION_DAMP;
+                    negated = true;
                 }
                 if t.degree {
                     if let Some((_, d)) = DEGREES.iter().find(|(w, _)| *w == prev) {
@@ -450,6 +457,10 @@ impl TextAnalyzer {
             };
             for (w, entries) in found {
                 Self::add_entries(target, entries, factor, t);
+                if negated {
+                    Self::add_entries(&mut out.negated, entries, 1.0, t);
+                    Self::add_flipped(target, entries, factor / NEGATION_DAMP, t);
+                }
                 out.hits.push(Hit {
                     word: w.to_string(),
                     weight: factor,
@@ -529,6 +540,7 @@ impl TextAnalyzer {
 mod tests {
     use super::*;
     use crate::emotion::{Category, MainClass};
+    use crate::text::classify::Label;
     use std::sync::LazyLock;
 
     static ANALYZER: LazyLock<TextAnalyzer> =
@@ -561,18 +573,53 @@ mod tests {
         }
     }
 
+    /// Everyday messages as people type them to a music bot, read by the class models: the
+    /// cases of the issue that the lexicon alone got wrong.
+    #[test]
+    fn everyday_messages_read_by_what_they_mean() {
+        let gibberish: String = (0..300u32)
+            .map(|i| char::from(b"Aq9+/xZk2LmP"[(i * 7 % 12) as usize]))
+            .collect();
+        let table: [(&str, Label); 10] = [
+            ("不开心", Some(MainClass::Sadness)),
+            ("一点也不开心", Some(MainClass::Sadness)),
+            ("好累啊", Some(MainClass::Sadness)),
+            ("破防了", Some(MainClass::Sadness)),
+            ("today is a great day", Some(MainClass::Joy)),
+            (
+                "I just got dumped and I feel awful",
+                Some(MainClass::Sadness),
+            ),
+            ("I'm anxious about my exam", Some(MainClass::Fear)),
+            ("明天几点开会", None),
+            ("recommend something", None),
+            (&gibberish, None),
+        ];
+        for (text, want) in table {
+            assert_eq!(TUNED.main_class(text), want, "{text}");
+            assert_eq!(TUNED.mood(text).is_some(), want.is_some(), "{text}");
+        }
+    }
+
     #[test]
     fn negation_and_degree_scale_words() {
-        let plain = TUNED.scores("开心").total();
-        let very = TUNED.scores("非常开心").total();
-        let bit = TUNED.scores("有点开心").total();
-        let not = TUNED.scores("不开心").total();
+        let joy = |text: &str| TUNED.scores(text).main_class_totals()[MainClass::Joy.index()];
+        let sorrow =
+            |text: &str| TUNED.scores(text).main_class_totals()[MainClass::Sadness.index()];
+        let (plain, very, bit, not) =
+            (joy("开心"), joy("非常开心"), joy("有点开心"), joy("不开心"));
         assert!(
             very > plain && plain > bit && bit > not && not > 0.0,
             "{very} {plain} {bit} {not}"
         );
+        // A negated joy reads as a mild disappointment; a negated sorrow as a mild ease.
+        assert!(sorrow("不开心") > not && sorrow("开心") == 0.0);
+        assert!(joy("不难过") > 0.0 && sorrow("不难过") < sorrow("难过"));
+        let analysis = TUNED.analyze("not happy at all");
+        assert!(analysis.negated.main_class_totals()[MainClass::Joy.index()] > 0.0);
         // A negator before a comma does not reach the next clause.
-        assert_eq!(TUNED.scores("不，开心").total(), plain);
+        assert_eq!(joy("不，开心"), plain);
+        assert_eq!(sorrow("不，开心"), 0.0);
     }
 
     #[test]

@@ -1,14 +1,20 @@
 //! Evaluation of the text analyser on labelled posts (CLUE emotion2020 format).
 //!
 //! Each line is JSON with `content` and `label` (sadness happiness disgust like anger surprise
-//! fear). The default method predicts with the class model ([`crate::text::classify`]), which answers
-//! for every post; coverage still reports the share of posts in which the lexicon found an
-//! emotion. The rules (`--method seed`, `tuned-without-model`) predict the main class with the
-//! largest share of the detected emotion, and a post with no emotion found counts as wrong.
+//! fear, or `none` for a text with no feeling) and optionally `phenomenon` (what the line
+//! exercises: negation, slang, english_plain...). The default method predicts with the class
+//! models ([`crate::text::classify`]), which may answer "no feeling"; the rules (`--method
+//! seed`, `tuned-without-model`) predict the main class with the largest share of the lexicon's
+//! emotion, and "no feeling" when no word matched. A post with no mood read counts wrong unless
+//! its label is `none`. When the posts are a model's own training file, the figures are the
+//! cross-validated ones stored with the model at fit time, never the model scoring itself.
+
+use std::collections::BTreeMap;
 
 use crate::emotion::MainClass;
 use crate::text::classify::{
-    cross_validate, fingerprint, ClassModel, CvFigures, FitOptions, Sample, TrainingSet,
+    cross_validate, fingerprint, label_index, ClassModel, CvFigures, FitOptions, Label, Sample,
+    TrainingSet, CLASSES,
 };
 use crate::text::TextAnalyzer;
 
@@ -17,8 +23,10 @@ use crate::text::TextAnalyzer;
 pub struct Example {
     /// The post.
     pub content: String,
-    /// Its gold main class.
-    pub label: MainClass,
+    /// Its gold label (`None`: no feeling).
+    pub label: Label,
+    /// What the line exercises, when the file says.
+    pub phenomenon: Option<String>,
 }
 
 /// Why an evaluation file could not be used.
@@ -41,8 +49,19 @@ pub fn parse_jsonl(text: &str) -> (Vec<Example>, usize) {
             .ok()
             .and_then(|v| {
                 let content = v.get("content")?.as_str()?.to_string();
-                let label = MainClass::from_clue_label(v.get("label")?.as_str()?)?;
-                Some(Example { content, label })
+                let label = match v.get("label")?.as_str()?.trim() {
+                    "none" => None,
+                    other => Some(MainClass::from_clue_label(other)?),
+                };
+                let phenomenon = v
+                    .get("phenomenon")
+                    .and_then(|p| p.as_str())
+                    .map(String::from);
+                Some(Example {
+                    content,
+                    label,
+                    phenomenon,
+                })
             });
         match parsed {
             Some(e) => out.push(e),
@@ -67,22 +86,31 @@ pub fn post_texts(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// `confusion[gold][predicted]` in output order; row and column 7 are "no feeling".
+pub type Confusion = [[usize; CLASSES]; CLASSES];
+
 /// Accuracy, macro-F1, coverage and the confusion matrix of one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalReport {
     /// Examples evaluated.
     pub n: usize,
-    /// Share predicted correctly (no emotion counts wrong).
+    /// Share predicted correctly.
     pub accuracy: f64,
-    /// Mean F1 over the 7 classes.
+    /// Mean F1 over the 7 classes, and over "no feeling" too when some gold label is `none`.
     pub macro_f1: f64,
-    /// Share of examples where some emotion was found.
+    /// Share of examples that got a mood (the rest would read "I couldn't read a mood").
     pub coverage: f64,
-    /// `confusion[gold][predicted]`; column 7 is "no emotion".
-    pub confusion: [[usize; 8]; 7],
+    /// The confusion matrix.
+    pub confusion: Confusion,
     /// How the predictions were made.
     pub scoring: Scoring,
+    /// Accuracy per group (`phenomenon=...`, `lang=...`): (group, right, n).
+    pub groups: Vec<(String, usize, usize)>,
 }
+
+const NAMES: [&str; CLASSES] = [
+    "joy", "fondness", "anger", "sorrow", "fear", "disgust", "surprise", "none",
+];
 
 impl EvalReport {
     /// The one summary line `moodtune eval text` ends with.
@@ -93,15 +121,28 @@ impl EvalReport {
         )
     }
 
+    /// One accuracy line per phenomenon and per language (empty for a plain file).
+    pub fn group_lines(&self) -> String {
+        self.groups
+            .iter()
+            .map(|(g, right, n)| {
+                format!(
+                    "{g} accuracy={:.4} n={n}\n",
+                    *right as f64 / (*n).max(1) as f64
+                )
+            })
+            .collect()
+    }
+
     /// The confusion matrix as an aligned text table (rows gold, columns predicted).
     pub fn confusion_table(&self) -> String {
         let mut s = String::from("gold\\pred");
-        for c in MainClass::ALL {
-            s.push_str(&format!("{:>9}", c.en()));
+        for name in NAMES {
+            s.push_str(&format!("{name:>9}"));
         }
-        s.push_str(&format!("{:>9}\n", "none"));
+        s.push('\n');
         for (g, row) in self.confusion.iter().enumerate() {
-            s.push_str(&format!("{:<9}", MainClass::ALL[g].en()));
+            s.push_str(&format!("{:<9}", NAMES[g]));
             for v in row {
                 s.push_str(&format!("{v:>9}"));
             }
@@ -114,112 +155,176 @@ impl EvalReport {
 /// How the predictions of an evaluation were made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scoring {
-    /// By the rules: the largest share of the lexicon's scores; no emotion found is wrong.
+    /// By the rules: the largest share of the lexicon's scores; no emotion found is no feeling.
     Rules,
-    /// By the shipped class model (the posts are not the ones it was fitted on).
+    /// By the shipped class models (the posts are not the ones they were fitted on).
     Model,
-    /// The posts are the class model's own training data: each fold of them is predicted by a
-    /// model fitted on the other folds, so no post is scored by a model that saw it.
+    /// The posts are a class model's own training file: the figures are those of its
+    /// cross-validation at fit time, where each fold was predicted by a model fitted without it.
     CrossValidated {
         /// Folds.
         folds: usize,
     },
 }
 
-/// Folds of the cross-validation run when the posts are the class model's training data.
+/// Folds of the cross-validation run at fit time.
 pub const FOLDS: usize = 5;
 
-/// Predicts the main class of a text, `None` when the method cannot tell.
-pub fn predict(analyzer: &TextAnalyzer, text: &str) -> Option<MainClass> {
-    analyzer.main_class(text)
-}
-
-/// Class-model samples of every example, and whether the lexicon found any emotion in it.
-pub fn samples_of(analyzer: &TextAnalyzer, examples: &[Example]) -> (Vec<Sample>, Vec<bool>) {
+/// Class-model samples of every example.
+pub fn samples_of(analyzer: &TextAnalyzer, examples: &[Example]) -> Vec<Sample> {
     examples
         .iter()
-        .map(|ex| {
-            let a = analyzer.analyze(&ex.content);
-            (Sample::new(&a, &ex.content), !a.scores.is_empty())
-        })
-        .unzip()
+        .map(|ex| Sample::new(&analyzer.analyze(&ex.content), &ex.content))
+        .collect()
 }
 
-/// Runs the analyser over the examples. With a class model, posts it was fitted on are
-/// cross-validated rather than scored by the model that saw them.
+/// The language group of a text for the per-language lines.
+fn lang_of(text: &str) -> &'static str {
+    if crate::text::english_weight(text) >= 0.5 {
+        "lang=en"
+    } else {
+        "lang=zh"
+    }
+}
+
+/// Runs the analyser over the examples. Posts a shipped model was fitted on are not scored by
+/// it: the report is the cross-validated one stored with the model.
 pub fn evaluate(analyzer: &TextAnalyzer, examples: &[Example]) -> EvalReport {
-    let mut confusion = [[0usize; 8]; 7];
-    let (predictions, covered, scoring): (Vec<Option<MainClass>>, Vec<bool>, Scoring) =
-        match analyzer.class_model() {
-            None => {
-                let p: Vec<_> = examples
-                    .iter()
-                    .map(|e| predict(analyzer, &e.content))
-                    .collect();
-                let c = p.iter().map(Option::is_some).collect();
-                (p, c, Scoring::Rules)
-            }
-            Some(model) => {
-                let (xs, covered) = samples_of(analyzer, examples);
-                let fp = fingerprint(examples.iter().map(|e| (e.content.as_str(), e.label)));
-                if fp == model.trained_on.fingerprint {
-                    let ys: Vec<MainClass> = examples.iter().map(|e| e.label).collect();
-                    let p = cross_validate(&xs, &ys, FOLDS, &model.fitted_with);
-                    let scoring = Scoring::CrossValidated { folds: FOLDS };
-                    (p.into_iter().map(Some).collect(), covered, scoring)
-                } else {
-                    let p = xs.iter().map(|x| Some(model.predict(x))).collect();
-                    (p, covered, Scoring::Model)
+    let fp = fingerprint(examples.iter().map(|e| (e.content.as_str(), e.label)));
+    if let Some((zh, en)) = analyzer.class_models() {
+        for model in [zh, en] {
+            if let Some(cv) = model
+                .cross_validated
+                .as_ref()
+                .filter(|_| model.trained_on.fingerprint == fp)
+            {
+                if let Some(mut report) = report_from_cv(cv) {
+                    report.scoring = Scoring::CrossValidated { folds: cv.folds };
+                    return report;
                 }
             }
-        };
+        }
+    }
+    let scoring = if analyzer.class_models().is_some() {
+        Scoring::Model
+    } else {
+        Scoring::Rules
+    };
+    let predictions: Vec<Label> = examples
+        .iter()
+        .map(|e| analyzer.main_class(&e.content))
+        .collect();
+    let mut confusion = [[0usize; CLASSES]; CLASSES];
+    let mut groups: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (ex, p) in examples.iter().zip(&predictions) {
-        confusion[ex.label.index()][p.map(|c| c.index()).unwrap_or(7)] += 1;
+        confusion[label_index(ex.label)][label_index(*p)] += 1;
+        let right = usize::from(ex.label == *p);
+        if let Some(ph) = &ex.phenomenon {
+            for g in [format!("phenomenon={ph}"), lang_of(&ex.content).to_string()] {
+                let e = groups.entry(g).or_default();
+                e.0 += right;
+                e.1 += 1;
+            }
+        }
     }
     let mut report = report_from_confusion(confusion);
-    report.coverage = covered.iter().filter(|c| **c).count() as f64 / examples.len().max(1) as f64;
     report.scoring = scoring;
+    report.groups = groups.into_iter().map(|(g, (r, n))| (g, r, n)).collect();
     report
 }
 
-/// Fits a class model to the examples: cross-validated figures first (the report), then the
-/// model fitted on all of them, stamped with their fingerprint and those figures.
+/// The report of a stored cross-validation, when it kept its confusion matrix.
+fn report_from_cv(cv: &CvFigures) -> Option<EvalReport> {
+    let mut confusion = [[0usize; CLASSES]; CLASSES];
+    if cv.confusion.len() != CLASSES || cv.confusion.iter().any(|r| r.len() != CLASSES) {
+        return None;
+    }
+    for (g, row) in cv.confusion.iter().enumerate() {
+        confusion[g].copy_from_slice(row);
+    }
+    Some(report_from_confusion(confusion))
+}
+
+/// A labelled file fitted at a weight beside the main one (e.g. Weibo posts whose labelling
+/// differs from CLUE's: they help at a small weight and hurt at full weight).
+#[derive(Debug, Clone)]
+pub struct Extra {
+    /// Its name in the model's record.
+    pub name: String,
+    /// Its examples.
+    pub examples: Vec<Example>,
+    /// Weight of each of its examples (the main file's weigh 1).
+    pub weight: f32,
+}
+
+/// Fits a class model to the main examples plus extras: cross-validated figures over the main
+/// examples first (extras are in every fold's fit), then the model fitted on all of them,
+/// stamped with the main file's fingerprint and those figures.
 pub fn fit(
     analyzer: &TextAnalyzer,
     examples: &[Example],
+    extras: &[Extra],
     folds: usize,
     opts: &FitOptions,
 ) -> (EvalReport, ClassModel) {
-    let (xs, covered) = samples_of(analyzer, examples);
-    let ys: Vec<MainClass> = examples.iter().map(|e| e.label).collect();
-    let predicted = cross_validate(&xs, &ys, folds, opts);
-    let mut confusion = [[0usize; 8]; 7];
-    for (y, p) in ys.iter().zip(&predicted) {
-        confusion[y.index()][p.index()] += 1;
+    let all: Vec<&Example> = examples
+        .iter()
+        .chain(extras.iter().flat_map(|e| e.examples.iter()))
+        .collect();
+    let mut names = std::collections::HashMap::new();
+    let xs: Vec<Sample> = all
+        .iter()
+        .map(|ex| {
+            for (k, n) in crate::text::features::named_grams(&ex.content) {
+                names.entry(k).or_insert(n);
+            }
+            Sample::new(&analyzer.analyze(&ex.content), &ex.content)
+        })
+        .collect();
+    let ys: Vec<Label> = all.iter().map(|e| e.label).collect();
+    let ws: Vec<f32> = std::iter::repeat_n(1.0, examples.len())
+        .chain(
+            extras
+                .iter()
+                .flat_map(|e| std::iter::repeat_n(e.weight, e.examples.len())),
+        )
+        .collect();
+    let held: Vec<bool> = (0..all.len()).map(|i| i < examples.len()).collect();
+    let predicted = cross_validate(&xs, &ys, &ws, &held, folds, opts);
+    let mut confusion = [[0usize; CLASSES]; CLASSES];
+    for i in 0..examples.len() {
+        confusion[label_index(ys[i])][label_index(predicted[i])] += 1;
     }
     let mut report = report_from_confusion(confusion);
-    report.coverage = covered.iter().filter(|c| **c).count() as f64 / examples.len().max(1) as f64;
     report.scoring = Scoring::CrossValidated { folds };
-    let mut model = ClassModel::fit(&xs, &ys, opts);
+    let name = |k: u64| names.get(&k).cloned().unwrap_or_else(|| format!("{k:x}"));
+    let mut model = ClassModel::fit(&xs, &ys, &ws, opts, &name);
     model.trained_on = TrainingSet {
         n: examples.len(),
         fingerprint: fingerprint(examples.iter().map(|e| (e.content.as_str(), e.label))),
+        extra: extras
+            .iter()
+            .map(|e| format!("{}:{}:{}", e.name, e.weight, e.examples.len()))
+            .collect(),
     };
     model.cross_validated = Some(CvFigures {
         folds,
         accuracy: report.accuracy,
         macro_f1: report.macro_f1,
+        confusion: confusion.iter().map(|r| r.to_vec()).collect(),
     });
     (report, model)
 }
 
 /// Computes the metrics from a confusion matrix.
-pub fn report_from_confusion(confusion: [[usize; 8]; 7]) -> EvalReport {
+pub fn report_from_confusion(confusion: Confusion) -> EvalReport {
     let n: usize = confusion.iter().flatten().sum();
-    let correct: usize = (0..7).map(|i| confusion[i][i]).sum();
-    let none: usize = confusion.iter().map(|r| r[7]).sum();
+    let correct: usize = (0..CLASSES).map(|i| confusion[i][i]).sum();
+    let no_mood: usize = confusion.iter().map(|r| r[7]).sum();
+    let with_none = confusion[7].iter().sum::<usize>() > 0;
+    let classes = if with_none { CLASSES } else { 7 };
     let mut f1_sum = 0.0;
-    for (c, row) in confusion.iter().enumerate() {
+    for (c, row) in confusion.iter().enumerate().take(classes) {
         let tp = row[c] as f64;
         let predicted: usize = confusion.iter().map(|g| g[c]).sum();
         let gold: usize = row.iter().sum();
@@ -239,10 +344,11 @@ pub fn report_from_confusion(confusion: [[usize; 8]; 7]) -> EvalReport {
     EvalReport {
         n,
         accuracy: correct as f64 / nf,
-        macro_f1: f1_sum / 7.0,
-        coverage: (n - none) as f64 / nf,
+        macro_f1: f1_sum / classes as f64,
+        coverage: (n - no_mood) as f64 / nf,
         confusion,
         scoring: Scoring::Rules,
+        groups: Vec::new(),
     }
 }
 
@@ -260,12 +366,12 @@ not json
         let (ex, bad) = parse_jsonl(text);
         assert_eq!(ex.len(), 2);
         assert_eq!(bad, 2);
-        assert_eq!(ex[1].label, MainClass::Joy);
+        assert_eq!(ex[1].label, Some(MainClass::Joy));
     }
 
     #[test]
     fn metrics_from_a_known_matrix() {
-        let mut m = [[0usize; 8]; 7];
+        let mut m = [[0usize; CLASSES]; CLASSES];
         m[0][0] = 3; // joy right
         m[0][7] = 1; // joy, nothing found
         m[3][3] = 2; // sadness right

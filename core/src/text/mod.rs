@@ -3,16 +3,18 @@
 //!
 //! Invariant: this room turns text into raw [`EmotionScores`](crate::emotion::EmotionScores) and
 //! moods; it never touches the database, the index or a photo. Scores stay unnormalised until the
-//! one softmax at the end. Dependencies run one way: `analyzer` -> `classify` -> `analysis`, and
+//! one softmax at the end. Dependencies run one way: `analyzer` -> `classify` -> `features` -> `analysis`, and
 //! `analyzer` -> `lexicon`, `symbols`; `eval` measures the analyser from outside.
 
 pub mod analysis;
 pub mod analyzer;
 pub mod classify;
 pub mod eval;
+pub mod features;
 pub mod lexicon;
+mod modifiers;
 pub mod symbols;
 
 pub use analysis::{Hit, TextAnalysis};
-pub use analyzer::{Method, TextAnalyzer, Tuning, TOP_KEYWORDS};
+pub use analyzer::{english_weight, Method, TextAnalyzer, Tuning, TOP_KEYWORDS};
 pub use lexicon::{load_lexicon, LexiconError};

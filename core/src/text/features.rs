@@ -1,0 +1,216 @@
+//! What the class model reads of a text: a few dense lexicon features and the sparse surface of
+//! the text itself (character n-grams, and English words with their negation scope).
+//!
+//! Why both: the lexicon knows words nobody typed in the training posts, the surface knows what
+//! no lexicon lists (Weibo's 呵呵 is rarely joy, 不开心 is not 开心, "not happy at all" is not
+//! "happy"). Sparse features are hashed strings (`c` + characters, `w` + word, `b` + word pair),
+//! so a model file stores readable names and a lookup allocates nothing.
+
+use crate::emotion::{Category, DIM};
+use crate::text::analysis::TextAnalysis;
+
+/// Number of dense features per text.
+pub const FEATURES: usize = DIM + 7 + 7 + 7 + 7;
+
+/// Longest text whose surface is read (a chat message is far shorter; this bounds the work).
+const MAX_CHARS: usize = 2_000;
+
+/// Longest character n-gram.
+const MAX_N: usize = 3;
+
+/// Words after an English negator that are read as negated ("not [very happy]").
+const NEGATION_SCOPE: usize = 3;
+
+/// The dense feature vector of a text: what the lexicon found (per category and per main class),
+/// what the emoticons said, what was negated, and surface cues. Every feature is bounded (log-scaled counts).
+pub fn dense(analysis: &TextAnalysis, text: &str) -> [f32; FEATURES] {
+    let mut f = [0.0f32; FEATURES];
+    let scores = &analysis.scores;
+    for c in Category::ALL {
+        f[c.index()] = scores.0[c.index()].max(0.0).ln_1p();
+    }
+    let mut i = DIM;
+    if let Some(e) = scores.finish() {
+        let shares = e.main_class_shares();
+        f[i..i + 7].copy_from_slice(&shares);
+    }
+    i += 7;
+    let symbols = analysis.symbols.main_class_totals();
+    for (k, v) in symbols.iter().enumerate() {
+        f[i + k] = v.ln_1p();
+    }
+    i += 7;
+    let negated = analysis.negated.main_class_totals();
+    for (k, v) in negated.iter().enumerate() {
+        f[i + k] = v.ln_1p();
+    }
+    i += 7;
+    let count = |pred: &dyn Fn(char) -> bool| text.chars().filter(|c| pred(*c)).count() as f32;
+    let chars = text.chars().count() as f32;
+    f[i] = if scores.is_empty() { 1.0 } else { 0.0 };
+    f[i + 1] = scores.total().ln_1p();
+    f[i + 2] = count(&|c| c == '!' || c == '！').ln_1p();
+    f[i + 3] = count(&|c| c == '?' || c == '？').ln_1p();
+    f[i + 4] = chars.ln_1p() / 5.0;
+    f[i + 5] = (analysis.hits.iter().filter(|h| h.weight < 0.5).count() as f32).ln_1p();
+    f[i + 6] = (analysis.hits.len() as f32).ln_1p();
+    f
+}
+
+/// The key of a sparse feature's name (FNV-1a, 64 bits: no collisions among a model's names).
+pub fn key(name: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in name.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// Distinct sparse feature keys of a text.
+pub fn grams(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    visit(text, |name| out.push(key(name)));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The sparse features of a text by name, for a fit to store what it kept.
+pub fn named_grams(text: &str) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    visit(text, |name| out.push((key(name), name.to_string())));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "nothing", "nobody", "nowhere", "neither", "nor", "cannot", "without",
+    "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt", "wont",
+    "wouldnt", "shouldnt", "aint", "hasnt", "havent", "hadnt", "hardly", "barely",
+];
+
+/// Calls `f` with the name of every sparse feature of `text` (with repeats).
+fn visit(text: &str, mut f: impl FnMut(&str)) {
+    let mut chars: Vec<char> = Vec::new();
+    for c in text.chars().take(MAX_CHARS) {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if c == ' ' && chars.last() == Some(&' ') {
+            continue;
+        }
+        chars.extend(c.to_lowercase());
+    }
+    let mut name = String::new();
+    for n in 1..=MAX_N {
+        for w in chars.windows(n) {
+            if w.iter().all(|c| *c == ' ') {
+                continue;
+            }
+            name.clear();
+            name.push('c');
+            name.extend(w.iter());
+            f(&name);
+        }
+    }
+    // English words: lower-case Latin runs (apostrophes dropped: "don't" -> "dont"); a negator
+    // marks the next few words until punctuation; unigrams and bigrams.
+    let mut words: Vec<String> = Vec::new();
+    let mut scope = 0usize;
+    let mut word = String::new();
+    let flush = |word: &mut String, words: &mut Vec<String>, scope: &mut usize| {
+        if word.is_empty() {
+            return;
+        }
+        let negator = NEGATORS.contains(&word.as_str());
+        let w = if *scope > 0 && !negator {
+            *scope -= 1;
+            format!("not_{word}")
+        } else {
+            word.clone()
+        };
+        if negator {
+            *scope = NEGATION_SCOPE;
+        }
+        words.push(w);
+        word.clear();
+    };
+    for &c in &chars {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else if c == '\'' || c == '’' {
+            continue;
+        } else {
+            flush(&mut word, &mut words, &mut scope);
+            if matches!(
+                c,
+                '.' | ',' | '!' | '?' | ';' | ':' | '，' | '。' | '！' | '？'
+            ) {
+                scope = 0;
+                words.push(c.to_string());
+            } else if !c.is_ascii() && !c.is_whitespace() {
+                scope = 0; // a Chinese character between English words ends the phrase
+                if words.last().is_some_and(|w| !w.is_empty()) {
+                    words.push(String::new());
+                }
+            }
+        }
+    }
+    flush(&mut word, &mut words, &mut scope);
+    let is_word = |w: &str| w.bytes().any(|b| b.is_ascii_alphabetic());
+    for (i, w) in words.iter().enumerate() {
+        if !is_word(w) {
+            continue;
+        }
+        name.clear();
+        name.push('w');
+        name.push_str(w);
+        f(&name);
+        if let Some(prev) = i.checked_sub(1).map(|j| &words[j]) {
+            if is_word(prev) || prev == "!" || prev == "?" {
+                name.clear();
+                name.push('b');
+                name.push_str(prev);
+                name.push(' ');
+                name.push_str(w);
+                f(&name);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(text: &str) -> Vec<String> {
+        named_grams(text).into_iter().map(|(_, n)| n).collect()
+    }
+
+    #[test]
+    fn characters_and_words_with_their_negation() {
+        let n = names("不开心");
+        for want in ["c不", "c不开", "c不开心", "c开心"] {
+            assert!(n.iter().any(|x| x == want), "{want} in {n:?}");
+        }
+        let n = names("I'm NOT happy at all. Great day");
+        for want in [
+            "wnot",
+            "wnot_happy",
+            "wnot_at",
+            "bnot not_happy",
+            "wgreat",
+            "bgreat day",
+        ] {
+            assert!(n.iter().any(|x| x == want), "{want} in {n:?}");
+        }
+        // The full stop ends the scope; "don't" is a negator too.
+        assert!(!n.iter().any(|x| x == "wnot_great"));
+        assert!(names("don't like it").iter().any(|x| x == "wnot_like"));
+        assert!(grams("").is_empty());
+        assert_eq!(grams("Aa"), grams("aA"));
+        let keys = grams("今天 so happy");
+        let named: Vec<u64> = named_grams("今天 so happy").iter().map(|g| g.0).collect();
+        assert_eq!(keys, named);
+    }
+}
