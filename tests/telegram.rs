@@ -186,6 +186,25 @@ async fn private_chat_groups_and_buttons() {
     let sent = f.wait_for("sendMessage", 6, WAIT).await;
     assert!(sent[5]["text"].as_str().unwrap().starts_with("Hi!"));
 
+    // Everyday messages in a group: a negated joy is read as sorrow, a plain fact as no feeling.
+    f.push(text_update(f.message_id(), -100, 11, "/mood 不开心"));
+    let sent = f.wait_for("sendMessage", 7, WAIT).await;
+    let text = sent[6]["text"].as_str().unwrap();
+    assert!(
+        text.contains("失望 disappointed") && links(text) == 10,
+        "{text}"
+    );
+    f.push(text_update(f.message_id(), -100, 12, "/mood 明天几点开会"));
+    let sent = f.wait_for("sendMessage", 8, WAIT).await;
+    assert!(
+        sent[7]["text"]
+            .as_str()
+            .unwrap()
+            .contains("couldn't read a mood"),
+        "{}",
+        sent[7]["text"]
+    );
+
     // The token never appears in a reply.
     assert!(f
         .calls()
