@@ -335,12 +335,16 @@ impl TextAnalyzer {
     }
 
     /// Adds a word's entries; with `first_sense`, only the rows of its first sense.
-    fn add_entries(scores: &mut EmotionScores, entries: &[Entry], factor: f32, t: &Tuning) {
+    /// The entries of a word that count: with `first_sense`, only the rows of its first sense.
+    fn counted<'e>(entries: &'e [Entry], t: &Tuning) -> impl Iterator<Item = &'e Entry> {
         let first = entries.iter().map(|e| e.sense).min().unwrap_or(1);
-        for e in entries
-            .iter()
-            .filter(|e| !t.first_sense || e.sense == first)
-        {
+        let all = !t.first_sense;
+        entries.iter().filter(move |e| all || e.sense == first)
+    }
+
+    /// Adds a word's counted entries.
+    fn add_entries(scores: &mut EmotionScores, entries: &[Entry], factor: f32, t: &Tuning) {
+        for e in Self::counted(entries, t) {
             scores.add(e.category, e.intensity * factor);
         }
     }
@@ -349,11 +353,7 @@ impl TextAnalyzer {
     /// anger, sorrow, fear and disgust -> ease (PE); surprise has no opposite.
     fn add_flipped(scores: &mut EmotionScores, entries: &[Entry], factor: f32, t: &Tuning) {
         use crate::emotion::{Category, MainClass};
-        let first = entries.iter().map(|e| e.sense).min().unwrap_or(1);
-        for e in entries
-            .iter()
-            .filter(|e| !t.first_sense || e.sense == first)
-        {
+        for e in Self::counted(entries, t) {
             let opposite = match e.category.main_class() {
                 MainClass::Joy | MainClass::Like => Category::NJ,
                 MainClass::Surprise => continue,
