@@ -74,6 +74,7 @@ fn console_chat_answers_every_kind_of_input() {
     let mut input = Vec::new();
     input.extend_from_slice("下雨天一个人，有点难过\n".as_bytes());
     input.extend_from_slice(b"/more\n");
+    input.extend_from_slice(b"/cheer\n");
     input.extend_from_slice("🚗🚗🚗\n".as_bytes());
     input.extend_from_slice(b"/mood    \n");
     input.extend(std::iter::repeat_n(b'a', 1 << 20));
@@ -97,6 +98,9 @@ fn console_chat_answers_every_kind_of_input() {
         "10. ",
         "11. ",
         "20. ",
+        "Songs to cheer you up. Your mood: 悲伤 sad",
+        " 1. ",
+        "10. ",
         "I couldn't read a mood from that",
         "Tell me how you feel in a few words",
         "Please keep it under 4000 characters",
@@ -115,7 +119,40 @@ fn console_chat_answers_every_kind_of_input() {
     }
     assert!(!text.contains("never read"));
     let links = text.matches("https://music.163.com/song?id=").count();
-    assert_eq!(links, 20, "{text}");
+    assert_eq!(links, 30, "{text}");
+}
+
+#[test]
+fn each_listener_gets_an_own_list_that_stays_for_the_day() {
+    let run = Run::new();
+    let songs = |user: &str, day: &str| -> Vec<(i64, Vec<String>)> {
+        let out = run
+            .cmd()
+            .args(["recommend", "--json", "--user", user, "--day", day])
+            .arg("今天升职加薪了，太开心了")
+            .succeed();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let artists = t["artists"].as_array().unwrap();
+                let artists = artists.iter().map(|a| a.as_str().unwrap().to_string());
+                (t["id"].as_i64().unwrap(), artists.collect())
+            })
+            .collect()
+    };
+    let one = songs("1", "20425");
+    assert_eq!(one.len(), 10);
+    assert_eq!(one, songs("1", "20425"), "the same person, the same day");
+    assert_ne!(one, songs("2", "20425"), "another person");
+    assert_ne!(one, songs("1", "20426"), "another day");
+    let mut artists: Vec<&String> = one.iter().flat_map(|(_, a)| a).collect();
+    let n = artists.len();
+    artists.sort();
+    artists.dedup();
+    assert_eq!(artists.len(), n, "one song per artist: {one:?}");
 }
 
 #[test]

@@ -140,7 +140,10 @@ async fn messages_in_dms_and_guilds() {
     );
     assert_eq!(body["message_reference"]["message_id"], m1.to_string());
     let ids = custom_ids(&body["components"]);
-    assert!(ids[0].starts_with("m:10:") && ids[1] == "vibe", "{ids:?}");
+    assert!(
+        ids[0].starts_with("m:10:") && ids[1].starts_with("l:0:") && ids[2] == "vibe",
+        "{ids:?}"
+    );
 
     // DM selfie: the attachment is downloaded from its URL and read.
     let m2 = f.id();
@@ -277,6 +280,8 @@ async fn slash_commands_context_menu_and_buttons() {
     );
     let more = custom_ids(&data["components"])[0].clone();
     assert!(more.starts_with("m:10:"), "{more}");
+    let cheer = custom_ids(&data["components"])[1].clone();
+    assert!(cheer.starts_with("l:0:"), "{cheer}");
 
     // /mood image: deferred first, then the original response is edited with the songs.
     let i2 = f.id();
@@ -376,6 +381,33 @@ async fn slash_commands_context_menu_and_buttons() {
         .unwrap();
     assert_eq!(links(d), 10);
     assert!(d.contains("\n11. ["), "{d}");
+
+    // "Cheer me up": the message is updated with songs that lift the mood, and says so.
+    let i6 = f.id();
+    let mut press = interaction(
+        i6,
+        3,
+        ch,
+        ann.clone(),
+        "en-US",
+        json!({"custom_id": cheer, "component_type": 2}),
+    );
+    press["message"] = message(
+        f.id(),
+        ch,
+        Some(GUILD_ID),
+        user(BOT_ID, "moodtune"),
+        "",
+        vec![],
+        vec![],
+    );
+    f.dispatch("INTERACTION_CREATE", press);
+    let cb = f.wait_for("cheer button", 1, WAIT, callback_of(i6)).await;
+    assert_eq!(cb[0].body["type"], 7, "update message");
+    let embed = &cb[0].body["data"]["embeds"][0];
+    let title = embed["title"].as_str().unwrap();
+    assert!(title.starts_with("Songs to cheer you up"), "{title}");
+    assert_eq!(links(embed["description"].as_str().unwrap()), 10);
 
     // "Different vibe": a private hint.
     let i5 = f.id();

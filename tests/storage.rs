@@ -310,8 +310,7 @@ async fn index_snapshot_is_reused_and_a_damaged_one_is_rebuilt() {
     assert_eq!(before.kind, "graph");
     // Mixed feelings in title and playlist name, saved an odd number of times: a vector no demo
     // track has (identical vectors collapse, and would leave the snapshot valid).
-    let (pls, _) =
-        dump::parse("990001\t害怕又想念的惊喜\t12345\t99000101::愤怒的快乐眼泪::新人::60\n");
+    let (pls, _) = dump::parse("990001\t害怕又想念的惊喜\t7\t99000101::愤怒的快乐眼泪::新人::60\n");
     moodtune_tests::import_and_follow(&engine, &pls).await;
     let after = engine.index_info();
     assert_eq!(after.kind, "graph");

@@ -62,6 +62,14 @@ fn links(text: &str) -> usize {
     text.matches("https://music.163.com/song?id=").count()
 }
 
+/// The NetEase song ids linked in a reply, in order.
+fn song_ids(text: &str) -> Vec<String> {
+    text.split("song?id=")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .collect()
+}
+
 fn reply_to(call: &Value) -> i64 {
     call["reply_parameters"]["message_id"]
         .as_i64()
@@ -97,6 +105,10 @@ async fn private_chat_groups_and_buttons() {
     assert_eq!(buttons[0]["text"], "More like this");
     let more = buttons[0]["callback_data"].as_str().unwrap().to_string();
     assert!(more.starts_with("m:10:"), "{more}");
+    assert_eq!(buttons[1]["text"], "Cheer me up");
+    let cheer = buttons[1]["callback_data"].as_str().unwrap().to_string();
+    assert!(cheer.starts_with("l:0:"), "{cheer}");
+    let first_songs = song_ids(text);
     let chat_actions = f
         .calls()
         .iter()
@@ -169,7 +181,40 @@ async fn private_chat_groups_and_buttons() {
         edited.contains("\n11. ") && edited.contains("\n20. "),
         "{edited}"
     );
+    assert!(
+        song_ids(edited).iter().all(|id| !first_songs.contains(id)),
+        "a page repeats a song: {edited}"
+    );
     f.wait_for("answerCallbackQuery", 1, WAIT).await;
+
+    // "Cheer me up": the same message is edited with songs that lift the mood, saying so.
+    f.push(json!({"callback_query": {
+        "id": "cb2", "chat_instance": "ci",
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "en"},
+        "message": {"message_id": 5001, "date": 1_700_000_000, "chat": {"id": 42, "type": "private", "first_name": "Ann"},
+                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": "songs"},
+        "data": cheer
+    }}));
+    let edits = f.wait_for("editMessageText", 2, WAIT).await;
+    let lifted = edits[1]["text"].as_str().unwrap();
+    assert!(
+        lifted.contains("Songs to cheer you up") && lifted.contains("悲伤 sad"),
+        "{lifted}"
+    );
+    assert_eq!(links(lifted), 10, "{lifted}");
+    assert!(
+        song_ids(lifted)
+            .iter()
+            .filter(|id| first_songs.contains(id))
+            .count()
+            <= 2,
+        "cheering up is not matching: {lifted}"
+    );
+    let next = &edits[1]["reply_markup"]["inline_keyboard"][0][0];
+    assert!(
+        next["callback_data"].as_str().unwrap().starts_with("l:10:"),
+        "its next page lifts too: {next}"
+    );
 
     // Text without emotion and plain commands get short answers; HTML from users is escaped.
     f.push(text_update(f.message_id(), 42, 42, "🚗 <b>car</b>"));
@@ -363,7 +408,7 @@ async fn telegram_429_is_retried_and_inline_queries_answered() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["mood", "lang", "help", "start"]);
+    assert_eq!(names, ["mood", "cheer", "lang", "help", "start"]);
     assert_eq!(menus[1]["language_code"], "zh");
     f.push(text_update(f.message_id(), 42, 42, "/help"));
     let sent = f.wait_for("sendMessage", 6, WAIT).await;

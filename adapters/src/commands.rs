@@ -23,6 +23,8 @@ pub enum Command {
     Mood,
     /// More songs like the last ones.
     More,
+    /// Songs to cheer up: for a text, or after the last mood.
+    Cheer,
     /// Switches the reply language.
     Lang,
     /// Lists the commands.
@@ -35,9 +37,10 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order /help lists them.
-    pub const ALL: [Command; 6] = [
+    pub const ALL: [Command; 7] = [
         Command::Mood,
         Command::More,
+        Command::Cheer,
         Command::Lang,
         Command::Help,
         Command::Start,
@@ -49,6 +52,7 @@ impl Command {
         match self {
             Command::Mood => "mood",
             Command::More => "more",
+            Command::Cheer => "cheer",
             Command::Lang => "lang",
             Command::Help => "help",
             Command::Start => "start",
@@ -70,9 +74,9 @@ impl Command {
     pub fn on(self, platform: Platform) -> bool {
         use Command::*;
         match platform {
-            Platform::Telegram => matches!(self, Mood | Lang | Help | Start),
+            Platform::Telegram => matches!(self, Mood | Cheer | Lang | Help | Start),
             Platform::Discord => matches!(self, Mood),
-            Platform::Console => matches!(self, Mood | More | Help | Start | Quit),
+            Platform::Console => matches!(self, Mood | More | Cheer | Help | Start | Quit),
         }
     }
 
@@ -84,7 +88,7 @@ impl Command {
     /// What follows the command, for /help.
     pub fn args(self, lang: Lang) -> &'static str {
         match self {
-            Command::Mood => lang.messages().arg_text,
+            Command::Mood | Command::Cheer => lang.messages().arg_text,
             Command::Lang => "zh|en",
             _ => "",
         }
@@ -96,6 +100,7 @@ impl Command {
         match self {
             Command::Mood => m.cmd_mood,
             Command::More => m.cmd_more,
+            Command::Cheer => m.cmd_cheer,
             Command::Lang => m.cmd_lang,
             Command::Help => m.cmd_help,
             Command::Start => m.cmd_start,

@@ -144,7 +144,8 @@ where
     output
         .write_all(format!("{}\n", m.welcome).as_bytes())
         .await?;
-    let mut last: Option<(Emotion, usize)> = None;
+    // The last reply's mood, where its next page starts, and whether it lifted.
+    let mut last: Option<(Emotion, usize, bool)> = None;
     loop {
         if opts.prompt {
             output.write_all(b"> ").await?;
@@ -173,8 +174,21 @@ where
                 }
                 Parsed::Command(Command::More, _) => match last {
                     None => Err(format!("{}\n", m.more_without_mood)),
-                    Some((emotion, offset)) => Ok(Ask::More { emotion, offset }),
+                    Some((emotion, offset, lift)) => Ok(Ask::More {
+                        emotion,
+                        offset,
+                        lift,
+                    }),
                 },
+                Parsed::Command(Command::Cheer, "") => match last {
+                    None => Err(format!("{}\n", m.more_without_mood)),
+                    Some((emotion, _, _)) => Ok(Ask::More {
+                        emotion,
+                        offset: 0,
+                        lift: true,
+                    }),
+                },
+                Parsed::Command(Command::Cheer, arg) => Ok(Ask::Cheer(arg.to_string())),
                 Parsed::Command(Command::Mood, arg) => Ok(Ask::Text(arg.to_string())),
                 Parsed::Mood(text) => Ok(Ask::Text(text.to_string())),
                 Parsed::Command(_, _) => Err(help_text(lang, Platform::Console)),
@@ -187,7 +201,7 @@ where
                 let deliver = |answer: Answer| {
                     let reply = match &answer {
                         Answer::Songs(rec) => {
-                            last = Some((rec.emotion, rec.offset + rec.tracks.len()));
+                            last = Some((rec.emotion, rec.offset + rec.tracks.len(), rec.lifted));
                             render::plain(rec, lang)
                         }
                         other => format!("{}\n", other.note(lang).unwrap_or_default()),

@@ -22,7 +22,7 @@ use serenity::http::HttpBuilder;
 use crate::commands::Command;
 use crate::messages::Lang;
 use crate::metrics::Metrics;
-use crate::paging::{decode_more, encode_more};
+use crate::paging::{decode_more, page_buttons};
 use crate::pipeline::{self, Answer, DownloadError, Photo, Pipeline, PipelineOptions};
 use crate::render;
 
@@ -355,8 +355,12 @@ impl Handler {
                     .content(m.discord_different_hint)
                     .ephemeral(true),
             )
-        } else if let Some((emotion, offset)) = decode_more(&press.data.custom_id) {
-            let ask = Ask::More { emotion, offset };
+        } else if let Some(p) = decode_more(&press.data.custom_id) {
+            let ask = Ask::More {
+                emotion: p.emotion,
+                offset: p.offset,
+                lift: p.lift,
+            };
             let k = self.pipeline.k();
             let deliver = |answer: Answer| {
                 std::future::ready(match answer {
@@ -537,7 +541,6 @@ fn display_width(s: &str) -> usize {
 
 /// The reply embed: the mood as a bar chart, then numbered linked songs.
 pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
-    let m = lang.messages();
     let mut description = format!("```\n{}```\n", mood_bars(rec));
     for (i, t) in rec.tracks.iter().enumerate() {
         description.push_str(&format!(
@@ -551,24 +554,24 @@ pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
     CreateEmbed::new()
         .title(format!(
             "{} {}",
-            m.mood_prefix,
+            render::mood_prefix(rec, lang),
             render::mood_words(&rec.emotion)
         ))
         .description(description)
         .colour(0x1db954)
 }
 
-/// "More like this" (when there is a next page) and "Different vibe".
+/// The page buttons ("More like this", "Cheer me up") and "Different vibe".
 fn buttons(rec: &Recommendation, k: usize, lang: Lang) -> Vec<CreateActionRow> {
     let m = lang.messages();
-    let mut row = Vec::new();
-    if rec.has_more {
-        row.push(
-            CreateButton::new(encode_more(&rec.emotion, rec.offset + k))
-                .label(m.more_button)
-                .style(ButtonStyle::Primary),
-        );
-    }
+    let mut row: Vec<CreateButton> = page_buttons(rec, k, lang)
+        .into_iter()
+        .map(|(label, data)| {
+            CreateButton::new(data)
+                .label(label)
+                .style(ButtonStyle::Primary)
+        })
+        .collect();
     row.push(
         CreateButton::new(DIFFERENT)
             .label(m.discord_different_button)
@@ -624,6 +627,7 @@ mod tests {
             }],
             offset: 0,
             has_more: false,
+            lifted: false,
         };
         let bars = mood_bars(&rec);
         let lines: Vec<&str> = bars.lines().collect();

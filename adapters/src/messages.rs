@@ -44,6 +44,8 @@ pub struct Messages {
     pub welcome: &'static str,
     /// Prefix of the mood line, before the emotion names.
     pub mood_prefix: &'static str,
+    /// Prefix of the mood line when the songs cheer up rather than match.
+    pub lift_prefix: &'static str,
     /// After the last page of songs.
     pub no_more: &'static str,
     /// `/more` with no mood asked yet.
@@ -70,6 +72,8 @@ pub struct Messages {
     pub cmd_more: &'static str,
     /// Description of /quit.
     pub cmd_quit: &'static str,
+    /// Description of /cheer.
+    pub cmd_cheer: &'static str,
     /// What the user reads for each error, or `None` for the engine's own words: the Display of
     /// [`RecommendError`] is written in English for its users (the CLI, the HTTP API, the logs),
     /// so English is not written a second time here.
@@ -86,6 +90,8 @@ pub struct Messages {
     pub photo_download_failed: &'static str,
     /// Button: next page.
     pub more_button: &'static str,
+    /// Button: songs to cheer up instead of songs that match.
+    pub cheer_button: &'static str,
     /// Button: ask for a different mood.
     pub another_button: &'static str,
     /// Answer to the "another mood" button.
@@ -175,6 +181,7 @@ impl Messages {
 static EN: Messages = Messages {
     welcome: "Hi, I'm moodtune. Tell me how you feel (in Chinese or a few words) and I'll find songs that fit.\nType /help for commands.",
     mood_prefix: "Your mood:",
+    lift_prefix: "Songs to cheer you up. Your mood:",
     no_more: "That's all I have for this mood. Tell me another one?",
     more_without_mood: "Tell me a mood first, then /more gives you more songs like it.",
     not_text: "I can only read text. That message wasn't valid UTF-8 text.",
@@ -188,6 +195,7 @@ static EN: Messages = Messages {
     cmd_lang: "reply language",
     cmd_more: "more songs like the last ones",
     cmd_quit: "leave",
+    cmd_cheer: "songs to cheer you up (for TEXT, or after your last mood)",
     errors: None,
     arg_text: "TEXT",
     rate_limited: "You're going fast! Give me {secs} seconds and ask again.",
@@ -195,6 +203,7 @@ static EN: Messages = Messages {
     lang_usage: "Use /lang zh or /lang en.",
     photo_download_failed: "I couldn't fetch that photo. Try sending it again?",
     more_button: "More like this",
+    cheer_button: "Cheer me up",
     another_button: "Another mood?",
     another_hint: "Tell me how you feel now, in a few words.",
     stale_button: "This list is too old to continue. Tell me your mood again?",
@@ -211,6 +220,7 @@ static EN: Messages = Messages {
 static ZH: Messages = Messages {
     welcome: "你好，我是 moodtune。说说你现在的心情，我来找适合的歌。\n输入 /help 查看命令。",
     mood_prefix: "你的心情：",
+    lift_prefix: "给你打打气的歌。你的心情：",
     no_more: "这个心情的歌就这么多了，换个心情试试？",
     more_without_mood: "先告诉我你的心情，再用 /more 听更多类似的歌。",
     not_text: "我只能读文字，这条消息不是有效的 UTF-8 文本。",
@@ -224,6 +234,7 @@ static ZH: Messages = Messages {
     cmd_lang: "回复语言",
     cmd_more: "再来几首类似的",
     cmd_quit: "退出",
+    cmd_cheer: "来点提振心情的歌（按这段文字，或接着上一个心情）",
     errors: Some(&ZH_ERRORS),
     arg_text: "文字",
     rate_limited: "太快啦！请过 {secs} 秒再试。",
@@ -231,6 +242,7 @@ static ZH: Messages = Messages {
     lang_usage: "用法：/lang zh 或 /lang en。",
     photo_download_failed: "这张照片没能收到，再发一次试试？",
     more_button: "再来几首",
+    cheer_button: "给我打打气",
     another_button: "换个心情？",
     another_hint: "用几个字说说你现在的心情吧。",
     stale_button: "这个列表太旧了，再告诉我一次你的心情吧？",

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moodtune_core::{Emotion, Engine, RecommendError, Recommendation, VisionError};
+use moodtune_core::{Emotion, Engine, Listener, RecommendError, Recommendation, VisionError};
 
 use crate::messages::Lang;
 use crate::metrics::Metrics;
@@ -28,14 +28,18 @@ pub const DEFAULT_MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
 pub enum Ask<P> {
     /// Songs for the mood of a text.
     Text(String),
+    /// Songs to cheer up the writer of a text (`/cheer`).
+    Cheer(String),
     /// Songs for the mood of a photo, still on the platform.
     Photo(P),
-    /// The next page of a mood ("More like this", `/more`).
+    /// A page of a mood ("More like this", "Cheer me up", `/more`).
     More {
         /// The mood, as the button or the chat remembered it.
         emotion: Emotion,
         /// Where the page starts in the candidate list.
         offset: usize,
+        /// Songs to cheer up rather than to match the mood.
+        lift: bool,
     },
 }
 
@@ -44,6 +48,7 @@ impl<P> Ask<P> {
     pub fn endpoint(&self) -> &'static str {
         match self {
             Ask::Text(_) => "text",
+            Ask::Cheer(_) => "cheer",
             Ask::Photo(_) => "photo",
             Ask::More { .. } => "more",
         }
@@ -246,16 +251,31 @@ impl Pipeline {
                 return Answer::RateLimited(wait);
             }
         }
+        // Each person gets their own selection for a mood, stable for the day (and so across
+        // "More like this" pages); a local user gets the plain best-first ranking.
+        let listener = user.map(Listener::today).unwrap_or(Listener::ANYONE);
         let result = match ask {
             Ask::Text(text) => {
                 working.await;
-                self.engine.recommend_text(&text, self.k).await
+                match self.engine.text_emotion(&text) {
+                    Ok(emotion) => self.page(&emotion, 0, false, listener).await,
+                    Err(e) => Err(e),
+                }
             }
-            Ask::More { emotion, offset } => {
+            Ask::Cheer(text) => {
                 working.await;
-                self.engine
-                    .recommend_emotion(&emotion, self.k, offset)
-                    .await
+                match self.engine.text_emotion(&text) {
+                    Ok(emotion) => self.page(&emotion, 0, true, listener).await,
+                    Err(e) => Err(e),
+                }
+            }
+            Ask::More {
+                emotion,
+                offset,
+                lift,
+            } => {
+                working.await;
+                self.page(&emotion, offset, lift, listener).await
             }
             Ask::Photo(photo) => {
                 let too_large = |bytes: u64| {
@@ -282,15 +302,37 @@ impl Pipeline {
                         return Answer::DownloadFailed;
                     }
                 };
-                self.engine
-                    .recommend_photo(bytes, self.k)
-                    .await
-                    .map(|(rec, _faces)| rec)
+                match self.engine.photo_mood(bytes).await {
+                    Ok(mood) => self.page(&mood.emotion, 0, false, listener).await,
+                    Err(e) => Err(e),
+                }
             }
         };
         match result {
             Ok(rec) => Answer::Songs(rec),
             Err(e) => Answer::Refused(e),
+        }
+    }
+
+    /// One page of songs for `emotion`, matched or lifted, ranked for `listener`. The mood is
+    /// first rounded as a button carries it, so the pages its buttons ask for later come from the
+    /// very same ranking and never repeat a song.
+    async fn page(
+        &self,
+        emotion: &Emotion,
+        offset: usize,
+        lift: bool,
+        listener: Listener,
+    ) -> Result<Recommendation, RecommendError> {
+        let emotion = crate::paging::canonical(emotion);
+        if lift {
+            self.engine
+                .cheer_up_for(&emotion, self.k, offset, listener)
+                .await
+        } else {
+            self.engine
+                .recommend_for(&emotion, self.k, offset, listener)
+                .await
         }
     }
 }

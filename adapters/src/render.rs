@@ -20,6 +20,16 @@ pub fn mood_words(emotion: &Emotion) -> String {
         .join(" · ")
 }
 
+/// The words before the mood: whether the songs match it or cheer up from it.
+pub fn mood_prefix(rec: &Recommendation, lang: Lang) -> &'static str {
+    let m = lang.messages();
+    if rec.lifted {
+        m.lift_prefix
+    } else {
+        m.mood_prefix
+    }
+}
+
 /// A track's artists as one line (`A / B`), or `?` when the catalog has none.
 pub fn artists(info: &moodtune_core::TrackInfo) -> String {
     if info.artists.is_empty() {
@@ -32,7 +42,7 @@ pub fn artists(info: &moodtune_core::TrackInfo) -> String {
 /// The whole reply as plain text: the mood line, then numbered `name — artists  link` lines.
 pub fn plain(rec: &Recommendation, lang: Lang) -> String {
     let m = lang.messages();
-    let mut out = format!("{} {}\n", m.mood_prefix, mood_words(&rec.emotion));
+    let mut out = format!("{} {}\n", mood_prefix(rec, lang), mood_words(&rec.emotion));
     if rec.tracks.is_empty() {
         out.push_str(m.no_more);
         out.push('\n');
@@ -75,6 +85,7 @@ mod tests {
             }],
             offset: 0,
             has_more: false,
+            lifted: false,
         };
         let text = plain(&rec, Lang::En);
         assert!(

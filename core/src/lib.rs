@@ -26,7 +26,7 @@ pub mod vision;
 
 pub use emotion::{Category, Emotion, EmotionScores, MainClass};
 pub use engine::{
-    Engine, EngineConfig, Health, IndexChoice, IndexInfo, RecommendError, Recommendation,
+    Engine, EngineConfig, Health, IndexChoice, IndexInfo, Listener, RecommendError, Recommendation,
     RecommendedTrack, StartError, DEFAULT_K,
 };
 pub use store::{CatalogError, TrackInfo};

@@ -259,6 +259,8 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
     } else {
         parse_ask(text, private, &bot_name)
     };
+    // `/cheer` is `/mood` aiming to lift the mood rather than to match it.
+    let lift = matches!(ask, Ask::Cheer(_));
     let reply = |text: String, markup: Option<InlineKeyboardMarkup>| {
         let mut req = bot
             .send_message(msg.chat.id, text)
@@ -290,7 +292,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             }
             reply(escape(new.messages().lang_set), None).await.map(drop)
         }
-        Ask::Mood(arg) => {
+        Ask::Mood(arg) | Ask::Cheer(arg) => {
             // `/mood` as a reply takes the mood of the replied-to message; a mention is stripped.
             // A photo is read when there are no words to read (a caption wins: it says more).
             let mut mood_text = if private {
@@ -316,6 +318,7 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
                     bot: bot.clone(),
                     file,
                 }),
+                None if lift => pipeline::Ask::Cheer(mood_text),
                 None => pipeline::Ask::Text(mood_text),
             };
             let typing = async {
@@ -399,11 +402,15 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
         send(bot.answer_callback_query(q.id.clone()).text(m.another_hint)).await?;
         return Ok(());
     }
-    let Some((emotion, offset)) = decode_more(&data) else {
+    let Some(press) = decode_more(&data) else {
         send(bot.answer_callback_query(q.id.clone()).text(m.stale_button)).await?;
         return Ok(());
     };
-    let ask = pipeline::Ask::<Vec<u8>>::More { emotion, offset };
+    let ask = pipeline::Ask::<Vec<u8>>::More {
+        emotion: press.emotion,
+        offset: press.offset,
+        lift: press.lift,
+    };
     let deliver = |answer: Answer| async {
         match answer {
             Answer::RateLimited(_) => {

@@ -9,6 +9,8 @@ pub(super) enum Ask<'a> {
     Help,
     Lang(&'a str),
     Mood(&'a str),
+    /// `/cheer TEXT`: songs to cheer up rather than to match.
+    Cheer(&'a str),
     UnknownCommand,
     /// Not for us (group chatter, or a command for another bot).
     Ignore,
@@ -26,6 +28,7 @@ pub(super) fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask
             Some(Command::Help) => Ask::Help,
             Some(Command::Lang) => Ask::Lang(arg),
             Some(Command::Mood) => Ask::Mood(arg),
+            Some(Command::Cheer) => Ask::Cheer(arg),
             Some(_) | None if private || !target.is_empty() => Ask::UnknownCommand,
             Some(_) | None => Ask::Ignore,
         };
@@ -73,6 +76,7 @@ mod tests {
             ("/mood@MoodTuneBot 开心", false, Ask::Mood("开心")),
             ("/mood@otherbot 开心", false, Ask::Ignore),
             ("/mood", false, Ask::Mood("")),
+            ("/cheer@MoodTuneBot 好累", false, Ask::Cheer("好累")),
             ("/start", true, Ask::Start),
             ("/help@moodtunebot", false, Ask::Help),
             ("/lang zh", true, Ask::Lang("zh")),

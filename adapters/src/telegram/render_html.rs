@@ -4,7 +4,7 @@ use moodtune_core::Recommendation;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions};
 
 use crate::messages::Lang;
-use crate::paging::encode_more;
+use crate::paging::page_buttons;
 use crate::render;
 
 pub(super) fn no_preview() -> LinkPreviewOptions {
@@ -34,10 +34,9 @@ pub fn escape(s: &str) -> String {
 
 /// The reply: the mood in words, then numbered linked songs.
 pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
-    let m = lang.messages();
     let mut out = format!(
         "<b>{}</b> {}\n",
-        escape(m.mood_prefix),
+        escape(render::mood_prefix(rec, lang)),
         escape(&render::mood_words(&rec.emotion))
     );
     for (i, t) in rec.tracks.iter().enumerate() {
@@ -55,13 +54,10 @@ pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
 
 pub(super) fn keyboard(rec: &Recommendation, k: usize, lang: Lang) -> InlineKeyboardMarkup {
     let m = lang.messages();
-    let mut row = Vec::new();
-    if rec.has_more {
-        row.push(InlineKeyboardButton::callback(
-            m.more_button,
-            encode_more(&rec.emotion, rec.offset + k),
-        ));
-    }
+    let mut row: Vec<InlineKeyboardButton> = page_buttons(rec, k, lang)
+        .into_iter()
+        .map(|(label, data)| InlineKeyboardButton::callback(label, data))
+        .collect();
     row.push(InlineKeyboardButton::callback(m.another_button, "again"));
     InlineKeyboardMarkup::new(vec![row])
 }

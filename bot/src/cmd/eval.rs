@@ -26,6 +26,29 @@ pub enum Eval {
         #[arg(long, hide = true)]
         dump_features: Option<PathBuf>,
     },
+    /// Do the songs fit? Labelled posts are answered as the bot would, and their songs checked
+    /// against playlist tags (evaluation truth, never imported): lift over the base rate per
+    /// mood, coverage, variety, artist repeats.
+    Songs {
+        /// `playlist_id<TAB>tags` lines (e.g. ../shared/data/eval/netease-playlist-tags-dev.tsv).
+        #[arg(long)]
+        tags: PathBuf,
+        /// Labelled posts (CLUE labels), the first `--per-mood` of each judged mood are asked.
+        #[arg(long)]
+        posts: PathBuf,
+        /// Songs per reply.
+        #[arg(short, default_value_t = 10)]
+        k: usize,
+        /// Posts per judged mood.
+        #[arg(long, default_value_t = 25)]
+        per_mood: usize,
+        /// Ask each post as listeners 1..=N (variety across people); 0: no one in particular.
+        #[arg(long, default_value_t = 0)]
+        users: u64,
+        /// The day listeners ask on (days since 1970-01-01), so runs are comparable.
+        #[arg(long, default_value_t = 20_425)]
+        day: u64,
+    },
     /// Fit the class model on labelled posts: prints the cross-validated confusion matrix and
     /// summary line, then writes the model fitted on all of them.
     Fit {
@@ -71,6 +94,22 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
             method,
             dump_features,
         } => (file, method, dump_features),
+        Eval::Songs {
+            tags,
+            posts,
+            k,
+            per_mood,
+            users,
+            day,
+        } => {
+            let opts = moodtune_core::engine::eval::SongsEvalOptions {
+                k,
+                per_mood,
+                users,
+                day,
+            };
+            return songs(global, &tags, &posts, &opts).await;
+        }
         Eval::Fit {
             file,
             out,
@@ -127,6 +166,33 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
         );
     }
     print!("{}", report.confusion_table());
+    print!("{}", report.group_lines());
+    println!("{}", report.summary_line());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn songs(
+    global: &Global,
+    tags: &Path,
+    posts: &Path,
+    opts: &moodtune_core::engine::eval::SongsEvalOptions,
+) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(tags).with_context(|| format!("cannot read {}", tags.display()))?;
+    let tags = moodtune_core::engine::eval::parse_tags(&text);
+    anyhow::ensure!(
+        !tags.is_empty(),
+        "no `playlist_id<TAB>tags` lines in the tags file"
+    );
+    let posts = read_examples(posts)?;
+    let engine = global.open_engine().await?;
+    let started = Instant::now();
+    let report = engine.eval_songs(&tags, &posts, opts).await?;
+    eprintln!(
+        "replies={} seconds={:.2}",
+        report.replies,
+        started.elapsed().as_secs_f64()
+    );
     print!("{}", report.group_lines());
     println!("{}", report.summary_line());
     Ok(ExitCode::SUCCESS)

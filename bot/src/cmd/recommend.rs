@@ -1,11 +1,11 @@
-//! `moodtune recommend [-k N] [--json] (TEXT | --photo PATH)`: songs for one mood, then exit.
+//! `moodtune recommend [-k N] [--json] [--user ID] (TEXT | --photo PATH)`: songs for one mood, then exit.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use moodtune_adapters::render;
-use moodtune_core::RecommendError;
+use moodtune_core::{Listener, RecommendError};
 
 use crate::config::Global;
 
@@ -19,6 +19,13 @@ pub struct Args {
     /// (plus "faces": [{"bbox", "emotion"}] for a photo).
     #[arg(long)]
     json: bool,
+    /// Rank for this listener (a platform user id): what that person would get today. Without
+    /// it, the plain best-first ranking.
+    #[arg(long)]
+    user: Option<u64>,
+    /// With --user: the day (days since 1970-01-01 UTC) instead of today.
+    #[arg(long, requires = "user")]
+    day: Option<u64>,
     /// Read the mood from a photo (PNG, JPEG, WebP, GIF) instead of text.
     #[arg(long, conflicts_with = "text")]
     photo: Option<PathBuf>,
@@ -31,17 +38,22 @@ pub struct Args {
 pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let engine = global.open_engine().await?;
     let k = args.k as usize;
+    let listener = match (args.user, args.day) {
+        (Some(user), Some(day)) => Listener::on_day(user, day),
+        (Some(user), None) => Listener::today(user),
+        _ => Listener::ANYONE,
+    };
     let result = match &args.photo {
         Some(path) => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             engine
-                .recommend_photo(bytes, k)
+                .recommend_photo_for(bytes, k, listener)
                 .await
                 .map(|(rec, faces)| (rec, Some(faces)))
         }
         None => engine
-            .recommend_text(&args.text.join(" "), k)
+            .recommend_text_for(&args.text.join(" "), k, listener)
             .await
             .map(|rec| (rec, None)),
     };

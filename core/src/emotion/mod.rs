@@ -295,6 +295,9 @@ impl EmotionScores {
     }
 }
 
+/// Share of a person's own mood kept by [`Emotion::lifted`].
+pub const LIFT_KEEP: f32 = 0.35;
+
 /// A finished emotion: non-negative components in category order summing to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Emotion(pub [f32; DIM]);
@@ -392,6 +395,17 @@ impl Emotion {
         MainClass::ALL[best]
     }
 
+    /// The mood to aim songs at when a person wants cheering up rather than matching: most of the
+    /// weight moved to calm (安心) and joy (快乐), a third of the person's own mood kept so the
+    /// songs still meet them where they are (a sad person gets gentle, warm songs before party
+    /// songs).
+    pub fn lifted(&self) -> Emotion {
+        let mut out = self.0.map(|v| v * LIFT_KEEP);
+        out[Category::PE.index()] += (1.0 - LIFT_KEEP) * 0.55;
+        out[Category::PA.index()] += (1.0 - LIFT_KEEP) * 0.45;
+        Emotion(out)
+    }
+
     /// Euclidean distance, the metric of the nearest-neighbour search (as in the seed's KNN).
     pub fn distance(&self, other: &Emotion) -> f32 {
         self.0
@@ -435,6 +449,20 @@ impl Emotion {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifting_moves_a_sad_mood_to_calm_and_joy_and_keeps_a_trace() {
+        let mut v = [0.0f32; DIM];
+        v[Category::NB.index()] = 1.0;
+        let up = Emotion(v).lifted();
+        assert!((up.0.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert_eq!(up.main_class(), MainClass::Joy);
+        assert!(
+            up.get(Category::NB) > 0.2 && up.get(Category::NB) < 0.5,
+            "{up:?}"
+        );
+        assert!(up.get(Category::PE) > up.get(Category::PA));
+    }
 
     #[test]
     fn class_shares_move_weight_between_present_classes_only() {

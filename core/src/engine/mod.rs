@@ -19,13 +19,16 @@ use crate::vision::{Face, FacePipeline, PhotoMood, PhotoReader, VisionError};
 
 mod config;
 mod error;
+pub mod eval;
 mod health;
 mod lifecycle;
+mod rank;
 mod search;
 
 pub use config::{EngineConfig, IndexChoice, CANDIDATES, DEFAULT_EXCLUDED_TITLE_WORDS, DEFAULT_K};
 pub use error::{RecommendError, StartError};
 pub use health::{peak_rss_mb, Health, IndexInfo};
+pub use rank::Listener;
 pub use search::{title_excluded, title_key, Recommendation, RecommendedTrack};
 
 use lifecycle::IndexState;
@@ -184,24 +187,44 @@ impl Engine {
         Ok(result?)
     }
 
-    /// Songs for the mood of a photo, with the faces that were read.
+    /// Songs for the mood of a photo, with the faces that were read, for no one in particular.
     pub async fn recommend_photo(
         &self,
         bytes: Vec<u8>,
         k: usize,
     ) -> Result<(Recommendation, Vec<Face>), RecommendError> {
+        self.recommend_photo_for(bytes, k, Listener::ANYONE).await
+    }
+
+    /// Songs for the mood of a photo, ranked for `listener`, with the faces that were read.
+    pub async fn recommend_photo_for(
+        &self,
+        bytes: Vec<u8>,
+        k: usize,
+        listener: Listener,
+    ) -> Result<(Recommendation, Vec<Face>), RecommendError> {
         let mood = self.photo_mood(bytes).await?;
-        let rec = self.recommend_emotion(&mood.emotion, k, 0).await?;
+        let rec = self.recommend_for(&mood.emotion, k, 0, listener).await?;
         Ok((rec, mood.faces))
     }
 
-    /// Songs for the mood of a text: the first `k`.
+    /// Songs for the mood of a text: the first `k`, for no one in particular.
     pub async fn recommend_text(
         &self,
         text: &str,
         k: usize,
     ) -> Result<Recommendation, RecommendError> {
+        self.recommend_text_for(text, k, Listener::ANYONE).await
+    }
+
+    /// Songs for the mood of a text: the first `k` of `listener`'s ranking.
+    pub async fn recommend_text_for(
+        &self,
+        text: &str,
+        k: usize,
+        listener: Listener,
+    ) -> Result<Recommendation, RecommendError> {
         let emotion = self.text_emotion(text)?;
-        self.recommend_emotion(&emotion, k, 0).await
+        self.recommend_for(&emotion, k, 0, listener).await
     }
 }

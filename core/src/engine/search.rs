@@ -1,9 +1,10 @@
-//! One query: the nearest distinct vectors, their tracks in a stable order, re-uploads and
-//! repeated titles dropped, one page cut from the candidate window.
+//! One query: the nearest distinct vectors, their tracks, re-uploads and repeated titles
+//! dropped, ranked for the listener (`rank`), one page cut from the ranking.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::emotion::Emotion;
+use crate::engine::rank::{rank, Candidate, Listener};
 use crate::engine::{Engine, RecommendError, CANDIDATES};
 use crate::store::TrackInfo;
 
@@ -30,6 +31,9 @@ pub struct Recommendation {
     pub offset: usize,
     /// Whether more songs exist after this page.
     pub has_more: bool,
+    /// The songs aim to cheer the person up (a mood moved toward calm and joy) rather than to
+    /// match `emotion`, which stays the person's own.
+    pub lifted: bool,
 }
 
 /// The part of a title that names the song: lowercased, without a trailing bracketed or dashed
@@ -66,31 +70,48 @@ pub fn title_excluded(name: &str, words: &[String]) -> bool {
     })
 }
 
+/// Tracks gathered from the index before ranking: twice the pages a mood can have, so that
+/// listeners' draws and the one-artist rule have room to choose.
+const WINDOW: usize = 2 * CANDIDATES;
+
 impl Engine {
-    /// Songs for a mood: `k` of them starting at `offset` in the candidate list (offset 0 is the
-    /// first page; "more like this" asks for the next offset). Ties in distance go to the more
-    /// popular track; the same title by the same artists appears once.
+    /// Songs for a mood, ranked for no one in particular (see [`Engine::recommend_for`]).
     pub async fn recommend_emotion(
         &self,
         emotion: &Emotion,
         k: usize,
         offset: usize,
     ) -> Result<Recommendation, RecommendError> {
+        self.recommend_for(emotion, k, offset, Listener::ANYONE)
+            .await
+    }
+
+    /// Songs for a mood: `k` of them starting at `offset` in `listener`'s ranking of the
+    /// candidates (offset 0 is the first page; "more like this" asks for the next offset, and
+    /// pages of one listener never repeat a song). Re-uploads and other versions of a title appear
+    /// once; a page holds one song per artist while others remain.
+    pub async fn recommend_for(
+        &self,
+        emotion: &Emotion,
+        k: usize,
+        offset: usize,
+        listener: Listener,
+    ) -> Result<Recommendation, RecommendError> {
         let state = self.index.read().expect("index lock").clone();
         if state.index.is_empty() {
             return Err(RecommendError::EmptyCatalog);
         }
-        // Walk the nearest distinct vectors, taking their tracks (most popular first) until the
-        // candidate window is full.
-        let mut picked: Vec<(i64, f32)> = Vec::with_capacity(CANDIDATES);
+        // Walk the nearest distinct vectors, taking their tracks (best attested first) until the
+        // window is full.
+        let mut picked: Vec<(i64, f32)> = Vec::with_capacity(WINDOW);
         for n in state.index.search(emotion, CANDIDATES) {
             for id in state.groups[n.slot as usize]
                 .iter()
-                .take(CANDIDATES - picked.len())
+                .take(WINDOW - picked.len())
             {
                 picked.push((*id, n.distance));
             }
-            if picked.len() >= CANDIDATES {
+            if picked.len() >= WINDOW {
                 break;
             }
         }
@@ -122,20 +143,56 @@ impl Engine {
         // sort only guards against an index that returns near-ties slightly out of order.
         candidates.sort_by_key(|t| (t.distance * 1e4).round() as i64);
         // One song per title: covers and re-uploads ("(Live)", "（伴奏）", "(0.8x)") of the same title
-        // would otherwise crowd a reply; the same title by the same artists is always dropped.
+        // would otherwise crowd a reply; the best-fitting version stays.
         let mut seen = HashSet::new();
         let excluded = &self.config.excluded_title_words;
         candidates.retain(|t| {
             !title_excluded(&t.info.name, excluded) && seen.insert(title_key(&t.info.name))
         });
-        let total = candidates.len();
-        let tracks: Vec<RecommendedTrack> = candidates.into_iter().skip(offset).take(k).collect();
+        let order = {
+            let view: Vec<Candidate> = candidates
+                .iter()
+                .map(|t| Candidate {
+                    id: t.info.id,
+                    distance: t.distance,
+                    popularity: t.info.popularity,
+                    artists: &t.info.artists,
+                })
+                .collect();
+            rank(&view, listener, k)
+        };
+        let total = order.len().min(CANDIDATES);
+        let mut slots: Vec<Option<RecommendedTrack>> = candidates.into_iter().map(Some).collect();
+        let tracks: Vec<RecommendedTrack> = order[..total]
+            .iter()
+            .skip(offset)
+            .take(k)
+            .filter_map(|i| slots[*i].take())
+            .collect();
         Ok(Recommendation {
             emotion: *emotion,
             has_more: offset + tracks.len() < total,
             tracks,
             offset,
+            lifted: false,
         })
+    }
+
+    /// Songs to cheer up a person in `emotion` ("Cheer me up"): [`Engine::recommend_for`] aimed
+    /// at [`Emotion::lifted`]; the reply keeps the person's own mood and says it lifts.
+    pub async fn cheer_up_for(
+        &self,
+        emotion: &Emotion,
+        k: usize,
+        offset: usize,
+        listener: Listener,
+    ) -> Result<Recommendation, RecommendError> {
+        let mut rec = self
+            .recommend_for(&emotion.lifted(), k, offset, listener)
+            .await?;
+        rec.emotion = *emotion;
+        rec.lifted = true;
+        Ok(rec)
     }
 }
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use futures_util::TryStreamExt;
 use moodtune_models::{comment, lyric, playlist, playlist_track, track, track_emotion};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -70,6 +71,25 @@ impl Catalog {
             .into_iter()
             .map(|p| (p.id, p.name, p.collections))
             .collect())
+    }
+
+    /// Every (playlist id, track id) membership, streamed: the playlist graph that labelling
+    /// propagates moods over, and that `eval songs` checks songs against.
+    pub async fn memberships(&self) -> Result<Vec<(i64, i64)>, CatalogError> {
+        let mut rows = playlist_track::Entity::find()
+            .select_only()
+            .columns([
+                playlist_track::Column::PlaylistId,
+                playlist_track::Column::TrackId,
+            ])
+            .into_tuple::<(i64, i64)>()
+            .stream(&self.db)
+            .await?;
+        let mut out = Vec::new();
+        while let Some(pair) = rows.try_next().await? {
+            out.push(pair);
+        }
+        Ok(out)
     }
 
     /// Up to `limit` tracks with ids above `after`, in id order: (id, title).

@@ -1,0 +1,214 @@
+//! From the nearest tracks to a reply a person would play: fit first, a little popularity,
+//! variety per listener and day, one song per artist in a page.
+//!
+//! The index returns the tracks nearest the mood; many of them fit about equally well (tracks
+//! labelled by the same evidence share a vector). Ranking them by distance alone gave every sad
+//! message the same ten songs. Here each candidate gets a score, `-(distance - best) / FIT_SCALE`
+//! plus a popularity prior, plus, for a known listener, a Gumbel draw seeded by the listener and
+//! the day: sorting by the sum samples the candidates in proportion to `exp(score)` without
+//! replacement, so close fits stay likely and far ones rare, and one person on one day always
+//! sees the same list (tests and "More like this" pages rely on that).
+
+use std::collections::HashSet;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::rng::mix;
+
+/// Distance that costs one unit of score: candidates within about this much of the best fit
+/// are interchangeable for a listener's draw. Measured with `eval songs --users 10` on the dev
+/// tags: 0.06 gave lift 3.09 and 72% distinct songs across ten listeners, 0.01 lift 3.69 and 54%,
+/// 0.005 lift 3.79 and 49%.
+pub const FIT_SCALE: f32 = 0.01;
+/// Score of the most popular track over the least popular at equal fit.
+pub const POPULARITY_WEIGHT: f32 = 0.5;
+
+/// Who is asking. One listener on one day gets one stable selection for a mood; another
+/// listener, or the same one on another day, gets another, equally fitting one. `ANYONE` gets the
+/// plain best-first ranking (the HTTP API, the CLI without `--user`, evaluations).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Listener(Option<u64>);
+
+impl Listener {
+    /// No one in particular: the best-first ranking, the same for everyone.
+    pub const ANYONE: Listener = Listener(None);
+
+    /// `user` (any stable id: a platform user id, a hash of one) on day `day` (days since
+    /// 1970-01-01 UTC).
+    pub fn on_day(user: u64, day: u64) -> Listener {
+        Listener(Some(mix(user ^ mix(day.wrapping_add(0x6d6f_6f64)))))
+    }
+
+    /// `user` today (UTC).
+    pub fn today(user: u64) -> Listener {
+        let day = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() / 86_400)
+            .unwrap_or(0);
+        Listener::on_day(user, day)
+    }
+
+    /// The listener's draw for one track: a standard Gumbel variate, 0 for `ANYONE`.
+    fn draw(self, track: i64) -> f32 {
+        let Some(seed) = self.0 else {
+            return 0.0;
+        };
+        let bits = mix(seed ^ (track as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let u = ((bits >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        (-(-u.ln()).ln()) as f32
+    }
+}
+
+/// What ranking needs of a candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate<'a> {
+    /// Track id (the listener's draw is per track).
+    pub id: i64,
+    /// Distance from the mood.
+    pub distance: f32,
+    /// NetEase popularity, 0..=100.
+    pub popularity: i32,
+    /// Artist names; a page holds at most one song of each.
+    pub artists: &'a [String],
+}
+
+/// The candidates' positions in reply order: scored and drawn for `listener`, then cut into
+/// pages of `k` in which no artist appears twice (a song that would repeat an artist waits for a
+/// later page; when too few artists remain, pages are filled anyway rather than left short).
+pub fn rank(candidates: &[Candidate<'_>], listener: Listener, k: usize) -> Vec<usize> {
+    let best = candidates
+        .iter()
+        .map(|c| c.distance)
+        .fold(f32::INFINITY, f32::min);
+    let mut scored: Vec<(f32, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let fit = -(c.distance - best) / FIT_SCALE;
+            let pop = POPULARITY_WEIGHT * (c.popularity.clamp(0, 100) as f32 / 100.0);
+            (fit + pop + listener.draw(c.id), i)
+        })
+        .collect();
+    // Stable: equal scores keep the index's order.
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut waiting: Vec<usize> = scored.into_iter().map(|(_, i)| i).collect();
+    let mut out = Vec::with_capacity(waiting.len());
+    let k = k.max(1);
+    while !waiting.is_empty() {
+        let mut page_artists: HashSet<&str> = HashSet::new();
+        let mut page = Vec::with_capacity(k);
+        let mut rest = Vec::with_capacity(waiting.len());
+        for i in waiting {
+            let artists = candidates[i].artists;
+            let clash = artists.iter().any(|a| page_artists.contains(a.as_str()));
+            if page.len() < k && !clash {
+                page_artists.extend(artists.iter().map(String::as_str));
+                page.push(i);
+            } else {
+                rest.push(i);
+            }
+        }
+        // Only clashing songs left: fill the page with them in order rather than loop forever.
+        while page.len() < k && !rest.is_empty() {
+            page.push(rest.remove(0));
+        }
+        out.extend(page);
+        waiting = rest;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn anyone_gets_best_fit_first_and_popularity_breaks_ties() {
+        let a = names(&["a"]);
+        let b = names(&["b"]);
+        let c = names(&["c"]);
+        let cands = [
+            Candidate {
+                id: 1,
+                distance: 0.5,
+                popularity: 100,
+                artists: &a,
+            },
+            Candidate {
+                id: 2,
+                distance: 0.1,
+                popularity: 0,
+                artists: &b,
+            },
+            Candidate {
+                id: 3,
+                distance: 0.1,
+                popularity: 90,
+                artists: &c,
+            },
+        ];
+        assert_eq!(rank(&cands, Listener::ANYONE, 10), vec![2, 1, 0]);
+    }
+
+    #[test]
+    fn a_page_never_repeats_an_artist_while_others_remain() {
+        let x = names(&["x"]);
+        let y = names(&["y", "x"]);
+        let z = names(&["z"]);
+        let cands = [
+            Candidate {
+                id: 1,
+                distance: 0.10,
+                popularity: 0,
+                artists: &x,
+            },
+            Candidate {
+                id: 2,
+                distance: 0.11,
+                popularity: 0,
+                artists: &y,
+            },
+            Candidate {
+                id: 3,
+                distance: 0.12,
+                popularity: 0,
+                artists: &x,
+            },
+            Candidate {
+                id: 4,
+                distance: 0.13,
+                popularity: 0,
+                artists: &z,
+            },
+        ];
+        // Pages of two: {1, 4} (2 and 3 share x with 1), then {2, 3} (only clashes left).
+        assert_eq!(rank(&cands, Listener::ANYONE, 2), vec![0, 3, 1, 2]);
+    }
+
+    #[test]
+    fn listeners_differ_but_each_is_stable() {
+        let artists: Vec<Vec<String>> = (0..60).map(|i| vec![format!("artist {i}")]).collect();
+        let cands: Vec<Candidate> = (0..60)
+            .map(|i| Candidate {
+                id: i as i64,
+                distance: 0.2 + 0.001 * i as f32,
+                popularity: 50,
+                artists: &artists[i],
+            })
+            .collect();
+        let first = |l: Listener| rank(&cands, l, 10)[..10].to_vec();
+        let one = first(Listener::on_day(1, 20_000));
+        assert_eq!(one, first(Listener::on_day(1, 20_000)));
+        assert_ne!(one, first(Listener::on_day(2, 20_000)));
+        assert_ne!(one, first(Listener::on_day(1, 20_001)));
+        // A far worse fit stays out of the first page for everyone.
+        let mut far = cands.clone();
+        far[59].distance = 5.0;
+        for user in 0..50 {
+            assert!(!rank(&far, Listener::on_day(user, 1), 10)[..10].contains(&59));
+        }
+    }
+}
