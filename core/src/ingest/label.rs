@@ -157,7 +157,7 @@ impl Company {
     /// The mean own emotion of `playlist`'s other members, if any has one.
     fn of(&self, playlist: i64, track: i64) -> Option<EmotionScores> {
         let (sum, n) = self.sums.get(&playlist)?;
-        let mut mean = sum.clone();
+        let mut mean = *sum;
         let mut n = *n as f32;
         if let Some(own) = self.own.get(&track) {
             mean.add_scaled(&EmotionScores(own.0), -1.0);
@@ -199,7 +199,7 @@ async fn batch_texts(
     let mut texts: HashMap<i64, TrackTexts> = HashMap::new();
     for (track, playlist) in &stored.playlists {
         if let Some(p) = playlists.get(playlist) {
-            texts.entry(*track).or_default().playlists.push(p.clone());
+            texts.entry(*track).or_default().playlists.push(*p);
         }
     }
     for (track, content) in stored.lyrics {
