@@ -168,6 +168,8 @@ fn one_shot_recommend_prints_json() {
     let sum: f64 = emotion.values().map(|x| x.as_f64().unwrap()).sum();
     assert!((sum - 1.0).abs() < 1e-4, "{sum}");
     assert!(emotion["NB"].as_f64().unwrap() > 0.5);
+    let cues = v["cues"].as_array().unwrap();
+    assert!(cues.iter().any(|c| c == "难过"), "{cues:?}");
     let tracks = v["tracks"].as_array().unwrap();
     assert_eq!(tracks.len(), 5);
     for t in tracks {

@@ -96,6 +96,10 @@ async fn private_chat_groups_and_buttons() {
     assert_eq!(reply_to(first), m1);
     let text = first["text"].as_str().unwrap();
     assert!(text.contains("悲伤 sad"), "{text}");
+    assert!(
+        text.contains("(read from: ") && text.contains("难过"),
+        "the words that carried the mood: {text}"
+    );
     assert_eq!(links(text), 10, "{text}");
     assert!(
         text.contains("<a href=\"https://music.163.com/song?id="),
@@ -239,6 +243,7 @@ async fn private_chat_groups_and_buttons() {
         text.contains("失望 disappointed") && links(text) == 10,
         "{text}"
     );
+    assert!(text.contains("read from: 不开心)"), "{text}");
     f.push(text_update(f.message_id(), -100, 12, "/mood 明天几点开会"));
     let sent = f.wait_for("sendMessage", 8, WAIT).await;
     assert!(

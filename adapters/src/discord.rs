@@ -555,7 +555,7 @@ pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
         .title(format!(
             "{} {}",
             render::mood_prefix(rec, lang),
-            render::mood_words(&rec.emotion)
+            clip(&render::mood_line(rec, lang))
         ))
         .description(description)
         .colour(0x1db954)
@@ -628,6 +628,7 @@ mod tests {
             offset: 0,
             has_more: false,
             lifted: false,
+            cues: Vec::new(),
         };
         let bars = mood_bars(&rec);
         let lines: Vec<&str> = bars.lines().collect();

@@ -46,6 +46,8 @@ pub struct Messages {
     pub mood_prefix: &'static str,
     /// Prefix of the mood line when the songs cheer up rather than match.
     pub lift_prefix: &'static str,
+    /// Before the words that carried the mood, at the end of the mood line.
+    pub cues_prefix: &'static str,
     /// After the last page of songs.
     pub no_more: &'static str,
     /// `/more` with no mood asked yet.
@@ -182,6 +184,7 @@ static EN: Messages = Messages {
     welcome: "Hi, I'm moodtune. Tell me how you feel (in Chinese or a few words) and I'll find songs that fit.\nType /help for commands.",
     mood_prefix: "Your mood:",
     lift_prefix: "Songs to cheer you up. Your mood:",
+    cues_prefix: "read from",
     no_more: "That's all I have for this mood. Tell me another one?",
     more_without_mood: "Tell me a mood first, then /more gives you more songs like it.",
     not_text: "I can only read text. That message wasn't valid UTF-8 text.",
@@ -221,6 +224,7 @@ static ZH: Messages = Messages {
     welcome: "你好，我是 moodtune。说说你现在的心情，我来找适合的歌。\n输入 /help 查看命令。",
     mood_prefix: "你的心情：",
     lift_prefix: "给你打打气的歌。你的心情：",
+    cues_prefix: "读自",
     no_more: "这个心情的歌就这么多了，换个心情试试？",
     more_without_mood: "先告诉我你的心情，再用 /more 听更多类似的歌。",
     not_text: "我只能读文字，这条消息不是有效的 UTF-8 文本。",

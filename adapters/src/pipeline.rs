@@ -254,18 +254,15 @@ impl Pipeline {
         // Each person gets their own selection for a mood, stable for the day (and so across
         // "More like this" pages); a local user gets the plain best-first ranking.
         let listener = user.map(Listener::today).unwrap_or(Listener::ANYONE);
+        let lift = matches!(ask, Ask::Cheer(_));
         let result = match ask {
-            Ask::Text(text) => {
+            Ask::Text(text) | Ask::Cheer(text) => {
                 working.await;
-                match self.engine.text_emotion(&text) {
-                    Ok(emotion) => self.page(&emotion, 0, false, listener).await,
-                    Err(e) => Err(e),
-                }
-            }
-            Ask::Cheer(text) => {
-                working.await;
-                match self.engine.text_emotion(&text) {
-                    Ok(emotion) => self.page(&emotion, 0, true, listener).await,
+                match self.engine.read_text(&text) {
+                    Ok((emotion, cues)) => self
+                        .page(&emotion, 0, lift, listener)
+                        .await
+                        .map(|rec| Recommendation { cues, ..rec }),
                     Err(e) => Err(e),
                 }
             }

@@ -20,6 +20,20 @@ pub fn mood_words(emotion: &Emotion) -> String {
         .join(" · ")
 }
 
+/// The mood line after its prefix: the mood in words, then the words that carried it
+/// (`悲伤 sad 62% · 思念 longing 21% (read from: 累, 啊)`), so a person sees what was understood.
+pub fn mood_line(rec: &Recommendation, lang: Lang) -> String {
+    let words = mood_words(&rec.emotion);
+    if rec.cues.is_empty() {
+        return words;
+    }
+    format!(
+        "{words} ({}: {})",
+        lang.messages().cues_prefix,
+        rec.cues.join(", ")
+    )
+}
+
 /// The words before the mood: whether the songs match it or cheer up from it.
 pub fn mood_prefix(rec: &Recommendation, lang: Lang) -> &'static str {
     let m = lang.messages();
@@ -42,7 +56,7 @@ pub fn artists(info: &moodtune_core::TrackInfo) -> String {
 /// The whole reply as plain text: the mood line, then numbered `name — artists  link` lines.
 pub fn plain(rec: &Recommendation, lang: Lang) -> String {
     let m = lang.messages();
-    let mut out = format!("{} {}\n", mood_prefix(rec, lang), mood_words(&rec.emotion));
+    let mut out = format!("{} {}\n", mood_prefix(rec, lang), mood_line(rec, lang));
     if rec.tracks.is_empty() {
         out.push_str(m.no_more);
         out.push('\n');
@@ -86,10 +100,11 @@ mod tests {
             offset: 0,
             has_more: false,
             lifted: false,
+            cues: vec!["难过".into()],
         };
         let text = plain(&rec, Lang::En);
         assert!(
-            text.starts_with("Your mood: 悲伤 sad 73% · 思念 longing 27%\n"),
+            text.starts_with("Your mood: 悲伤 sad 73% · 思念 longing 27% (read from: 难过)\n"),
             "{text}"
         );
         assert!(

@@ -11,6 +11,9 @@ pub struct RecommendationView {
     /// Weight of each of the 21 DLUT categories by code (`PA` 快乐, `NB` 悲伤, ...), summing to 1.
     #[schema(value_type = std::collections::BTreeMap<String, f32>)]
     pub emotion: serde_json::Map<String, serde_json::Value>,
+    /// For a text: the words and symbols that carried the mood (symbols first, then words).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cues: Vec<String>,
     /// Songs, closest to the mood first.
     pub tracks: Vec<TrackView>,
     /// For a photo: every face read (absent for text).
@@ -50,6 +53,7 @@ impl RecommendationView {
     pub fn new(rec: &Recommendation, faces: Option<&[Face]>) -> RecommendationView {
         RecommendationView {
             emotion: rec.emotion.to_map(),
+            cues: rec.cues.clone(),
             tracks: rec
                 .tracks
                 .iter()

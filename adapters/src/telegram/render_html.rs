@@ -37,7 +37,7 @@ pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
     let mut out = format!(
         "<b>{}</b> {}\n",
         escape(render::mood_prefix(rec, lang)),
-        escape(&render::mood_words(&rec.emotion))
+        escape(&render::mood_line(rec, lang))
     );
     for (i, t) in rec.tracks.iter().enumerate() {
         let artists = render::artists(&t.info);

@@ -158,6 +158,13 @@ impl Engine {
         self.analyzer.mood(text).ok_or(RecommendError::NoEmotion)
     }
 
+    /// The mood of a text with the words and symbols that carried it (a reply shows them), or
+    /// why there is none.
+    pub fn read_text(&self, text: &str) -> Result<(Emotion, Vec<String>), RecommendError> {
+        let text = self.check_text(text)?;
+        self.analyzer.reading(text).ok_or(RecommendError::NoEmotion)
+    }
+
     /// The mood of a photo (faces and their expressions), analysed on a blocking thread; at most
     /// `photo_concurrency` photos at once, so photos never stall text replies.
     pub async fn photo_mood(&self, bytes: Vec<u8>) -> Result<PhotoMood, RecommendError> {
@@ -224,7 +231,9 @@ impl Engine {
         k: usize,
         listener: Listener,
     ) -> Result<Recommendation, RecommendError> {
-        let emotion = self.text_emotion(text)?;
-        self.recommend_for(&emotion, k, 0, listener).await
+        let (emotion, cues) = self.read_text(text)?;
+        let mut rec = self.recommend_for(&emotion, k, 0, listener).await?;
+        rec.cues = cues;
+        Ok(rec)
     }
 }

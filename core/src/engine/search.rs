@@ -34,6 +34,8 @@ pub struct Recommendation {
     /// The songs aim to cheer the person up (a mood moved toward calm and joy) rather than to
     /// match `emotion`, which stays the person's own.
     pub lifted: bool,
+    /// For a text: the words and symbols that carried the mood (empty for photos and pages).
+    pub cues: Vec<String>,
 }
 
 /// The part of a title that names the song: lowercased, without a trailing bracketed or dashed
@@ -175,6 +177,7 @@ impl Engine {
             tracks,
             offset,
             lifted: false,
+            cues: Vec::new(),
         })
     }
 

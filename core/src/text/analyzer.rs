@@ -118,6 +118,9 @@ const ENGLISH_SHARE: f32 = 0.3;
 /// the mood.
 const MIN_CLASS_SHARE: f32 = 0.35;
 
+/// Words and symbols a reply names as the ones that carried the mood ("show why").
+pub const MAX_CUES: usize = 3;
+
 /// With no emotion word, emoticon or emoji in a message, "no feeling" wins when its probability
 /// is at least this share of the strongest class's: a plain fact ("明天几点开会") spreads the
 /// classes thin, while a situation that carries a feeling ("刚分手") has a clear winner.
@@ -234,9 +237,27 @@ impl TextAnalyzer {
     /// the model decides whether there is a feeling and which main classes it has; the lexicon's
     /// categories give the detail inside each class. Without one, the lexicon alone decides.
     pub fn mood(&self, text: &str) -> Option<Emotion> {
+        self.mood_of(&self.analyze(text), text)
+    }
+
+    /// The mood of a chat message with the words and symbols that carried it (at most
+    /// [`MAX_CUES`]: emoticons and emoji first, then words in the order written), so a reply can
+    /// show what was understood.
+    pub fn reading(&self, text: &str) -> Option<(Emotion, Vec<String>)> {
         let analysis = self.analyze(text);
+        let mood = self.mood_of(&analysis, text)?;
+        let mut cues: Vec<String> = Vec::new();
+        for hit in analysis.hits {
+            if cues.len() < MAX_CUES && !cues.contains(&hit.word) {
+                cues.push(hit.word);
+            }
+        }
+        Some((mood, cues))
+    }
+
+    fn mood_of(&self, analysis: &TextAnalysis, text: &str) -> Option<Emotion> {
         let lexical = analysis.scores.finish();
-        let Some(p) = self.classify(&analysis, text) else {
+        let Some(p) = self.classify(analysis, text) else {
             return lexical;
         };
         if is_no_feeling(&p, lexical.is_none()) {
@@ -434,6 +455,7 @@ impl TextAnalyzer {
             }
             let mut factor = 1.0f32;
             let mut negated = false;
+            let mut negator = "";
             for prev in tokens[i.saturating_sub(MODIFIER_WINDOW)..i].iter().rev() {
                 let prev = prev.word.trim();
                 if is_boundary(prev) && !prev.is_empty() {
@@ -442,6 +464,7 @@ impl TextAnalyzer {
                 if t.negation && NEGATORS.contains(&prev) {
                     factor *= NEGATION_DAMP;
                     negated = true;
+                    negator = prev;
                 }
                 if t.degree {
                     if let Some((_, d)) = DEGREES.iter().find(|(w, _)| *w == prev) {
@@ -461,8 +484,14 @@ impl TextAnalyzer {
                     Self::add_entries(&mut out.negated, entries, 1.0, t);
                     Self::add_flipped(target, entries, factor / NEGATION_DAMP, t);
                 }
+                // A negated word is shown as read: 不开心, "not happy".
+                let shown = match (negated, w.is_ascii()) {
+                    (false, _) => w.to_string(),
+                    (true, true) => format!("{negator} {w}"),
+                    (true, false) => format!("{negator}{w}"),
+                };
                 out.hits.push(Hit {
-                    word: w.to_string(),
+                    word: shown,
                     weight: factor,
                 });
             }
@@ -599,6 +628,25 @@ mod tests {
             assert_eq!(TUNED.main_class(text), want, "{text}");
             assert_eq!(TUNED.mood(text).is_some(), want.is_some(), "{text}");
         }
+    }
+
+    /// "Show why": the words that carried a mood, negated ones as read.
+    #[test]
+    fn a_reading_names_the_words_that_carried_it() {
+        let table: [(&str, &[&str]); 4] = [
+            ("一点也不开心", &["不开心"]),
+            ("I'm not happy at all", &["not happy"]),
+            ("真的很难过", &["难过"]),
+            ("明天几点开会", &[]),
+        ];
+        for (text, want) in table {
+            let cues = TUNED.reading(text).map(|(_, c)| c).unwrap_or_default();
+            for w in want {
+                assert!(cues.iter().any(|c| c == w), "{text}: {cues:?}");
+            }
+            assert!(cues.len() <= MAX_CUES, "{text}: {cues:?}");
+        }
+        assert!(TUNED.reading("明天几点开会").is_none());
     }
 
     #[test]
