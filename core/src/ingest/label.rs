@@ -8,7 +8,7 @@
 //! Songs kept together tend to share a mood, so each playlist also lends its members the mean
 //! mood of its other members' own texts ("company", [`COMPANY_WEIGHT`]): a song with no emotion
 //! word in its title, such as most English titles, gets its mood from the songs around it. That is
-//! two passes over the catalog: own moods first, then every label.
+//! two passes over the catalog (own moods first, then every label) and a third step for songs still silent.
 
 use std::collections::HashMap;
 
@@ -262,6 +262,9 @@ async fn label_claimed(
         store.claim_label_lease().await?;
     }
     // Pass 2: each track's label from its own texts, its playlists' names and its company.
+    // Labelled members are summed per playlist again, for the songs still silent after it.
+    let mut labelled = Company::default();
+    let mut silent: HashMap<i64, Vec<i64>> = HashMap::new();
     let mut last_id = i64::MIN;
     let mut changed = false;
     loop {
@@ -271,10 +274,10 @@ async fn label_claimed(
         };
         last_id = *max_id;
         let (mut texts, members) = batch_texts(store, analyzer, &batch, &playlists).await?;
-        for (track, playlist) in members {
-            let saved = playlists.get(&playlist).map(|p| p.1).unwrap_or(0);
-            if let Some(mean) = company.of(playlist, track) {
-                if let Some(t) = texts.get_mut(&track) {
+        for (track, playlist) in &members {
+            let saved = playlists.get(playlist).map(|p| p.1).unwrap_or(0);
+            if let Some(mean) = company.of(*playlist, *track) {
+                if let Some(t) = texts.get_mut(track) {
                     t.company.push((mean, saved));
                 }
             }
@@ -300,9 +303,50 @@ async fn label_claimed(
                 strength,
             });
         }
+        let found: HashMap<i64, &Option<Emotion>> =
+            rows.iter().map(|r| (r.track_id, &r.emotion)).collect();
+        for (track, playlist) in members {
+            match found.get(&track) {
+                Some(Some(e)) => {
+                    let entry = labelled.sums.entry(playlist).or_default();
+                    entry.0.add_scaled(&EmotionScores(e.0), 1.0);
+                    entry.1 += 1;
+                }
+                _ => silent.entry(track).or_default().push(playlist),
+            }
+        }
         store.write_labels(&rows, LABEL_VERSION).await?;
         changed = true;
         store.claim_label_lease().await?;
+    }
+    // Pass 3: a song whose playlists had no member with words of its own (a playlist of
+    // instrumentals, say) takes the labels its playlists' members got in pass 2: one more step
+    // over the graph, so every song in a playlist with any mood gets one.
+    let mut rows = Vec::new();
+    for (track, in_playlists) in silent {
+        let company = in_playlists
+            .iter()
+            .filter_map(|p| {
+                let saved = playlists.get(p).map(|x| x.1).unwrap_or(0);
+                labelled.of(*p, track).map(|mean| (mean, saved))
+            })
+            .collect();
+        let t = TrackTexts {
+            company,
+            ..TrackTexts::default()
+        };
+        if let Some(e) = track_scores(&t).finish() {
+            summary.labelled += 1;
+            summary.no_emotion -= 1;
+            rows.push(LabelRow {
+                track_id: track,
+                strength: track_strength(&t, &e),
+                emotion: Some(e),
+            });
+        }
+    }
+    for chunk in rows.chunks(LABEL_BATCH) {
+        store.write_labels(chunk, LABEL_VERSION).await?;
     }
     if changed {
         store.labels_changed().await?;
