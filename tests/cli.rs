@@ -172,6 +172,10 @@ fn one_shot_recommend_prints_json() {
     assert!(cues.iter().any(|c| c == "难过"), "{cues:?}");
     let tracks = v["tracks"].as_array().unwrap();
     assert_eq!(tracks.len(), 5);
+    assert!(
+        tracks.iter().any(|t| t["reason"].is_string()),
+        "a song's reason: {tracks:?}"
+    );
     for t in tracks {
         let id = t["id"].as_i64().unwrap();
         assert_eq!(t["url"], format!("https://music.163.com/song?id={id}"));

@@ -100,6 +100,10 @@ async fn private_chat_groups_and_buttons() {
         text.contains("(read from: ") && text.contains("难过"),
         "the words that carried the mood: {text}"
     );
+    assert!(
+        text.contains(" · <i>from playlist 「"),
+        "a song's reason: {text}"
+    );
     assert_eq!(links(text), 10, "{text}");
     assert!(
         text.contains("<a href=\"https://music.163.com/song?id="),

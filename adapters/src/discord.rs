@@ -543,8 +543,11 @@ fn display_width(s: &str) -> usize {
 pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
     let mut description = format!("```\n{}```\n", mood_bars(rec));
     for (i, t) in rec.tracks.iter().enumerate() {
+        let why = render::reason(t, lang)
+            .map(|r| format!(" · *{}*", escape_markdown(&r)))
+            .unwrap_or_default();
         description.push_str(&format!(
-            "{}. [{}]({}) — {}\n",
+            "{}. [{}]({}) — {}{why}\n",
             rec.offset + i + 1,
             escape_markdown(&clip(&t.info.name)),
             t.url,
@@ -624,6 +627,7 @@ mod tests {
                 url: info.url(),
                 info,
                 distance: 0.0,
+                reason: None,
             }],
             offset: 0,
             has_more: false,

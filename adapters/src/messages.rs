@@ -48,6 +48,8 @@ pub struct Messages {
     pub lift_prefix: &'static str,
     /// Before the words that carried the mood, at the end of the mood line.
     pub cues_prefix: &'static str,
+    /// Before a song's reason (the playlist it was chosen from).
+    pub reason_prefix: &'static str,
     /// After the last page of songs.
     pub no_more: &'static str,
     /// `/more` with no mood asked yet.
@@ -185,6 +187,7 @@ static EN: Messages = Messages {
     mood_prefix: "Your mood:",
     lift_prefix: "Songs to cheer you up. Your mood:",
     cues_prefix: "read from",
+    reason_prefix: "from playlist",
     no_more: "That's all I have for this mood. Tell me another one?",
     more_without_mood: "Tell me a mood first, then /more gives you more songs like it.",
     not_text: "I can only read text. That message wasn't valid UTF-8 text.",
@@ -225,6 +228,7 @@ static ZH: Messages = Messages {
     mood_prefix: "你的心情：",
     lift_prefix: "给你打打气的歌。你的心情：",
     cues_prefix: "读自",
+    reason_prefix: "来自歌单",
     no_more: "这个心情的歌就这么多了，换个心情试试？",
     more_without_mood: "先告诉我你的心情，再用 /more 听更多类似的歌。",
     not_text: "我只能读文字，这条消息不是有效的 UTF-8 文本。",

@@ -1,7 +1,7 @@
 //! Plain-text rendering of a recommendation, shared by text-only adapters (console, logs).
 //! Platforms with markup (Telegram HTML, Discord embeds) render from the same parts.
 
-use moodtune_core::{Emotion, Recommendation};
+use moodtune_core::{Emotion, Recommendation, RecommendedTrack};
 
 use crate::messages::Lang;
 
@@ -34,6 +34,13 @@ pub fn mood_line(rec: &Recommendation, lang: Lang) -> String {
     )
 }
 
+/// A song's reason in words, `from playlist 「深夜伤感」`, when it has one (unescaped: each
+/// renderer escapes it for its markup).
+pub fn reason(t: &RecommendedTrack, lang: Lang) -> Option<String> {
+    let r = t.reason.as_deref()?;
+    Some(format!("{} 「{r}」", lang.messages().reason_prefix))
+}
+
 /// The words before the mood: whether the songs match it or cheer up from it.
 pub fn mood_prefix(rec: &Recommendation, lang: Lang) -> &'static str {
     let m = lang.messages();
@@ -63,8 +70,11 @@ pub fn plain(rec: &Recommendation, lang: Lang) -> String {
         return out;
     }
     for (i, t) in rec.tracks.iter().enumerate() {
+        let why = reason(t, lang)
+            .map(|r| format!(" · {r}"))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{:>2}. {} — {}  {}\n",
+            "{:>2}. {} — {}{why}  {}\n",
             rec.offset + i + 1,
             t.info.name,
             artists(&t.info),
@@ -96,6 +106,7 @@ mod tests {
                 url: info.url(),
                 info,
                 distance: 0.1,
+                reason: Some("深夜伤感".into()),
             }],
             offset: 0,
             has_more: false,
@@ -108,7 +119,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains(" 1. 遗憾 — 许美静  https://music.163.com/song?id=307018"),
+            text.contains(
+                " 1. 遗憾 — 许美静 · from playlist 「深夜伤感」  https://music.163.com/song?id=307018"
+            ),
             "{text}"
         );
     }

@@ -34,6 +34,9 @@ pub struct TrackView {
     pub url: String,
     /// Euclidean distance between the mood and the song's emotion (smaller is closer).
     pub distance: f32,
+    /// Why it was chosen, when short: the name of a playlist holding it whose mood agrees.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One face of a photo on the wire.
@@ -63,6 +66,7 @@ impl RecommendationView {
                     artists: t.info.artists.clone(),
                     url: t.url.clone(),
                     distance: t.distance,
+                    reason: t.reason.clone(),
                 })
                 .collect(),
             faces: faces.map(|faces| {

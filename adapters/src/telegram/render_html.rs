@@ -41,8 +41,11 @@ pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
     );
     for (i, t) in rec.tracks.iter().enumerate() {
         let artists = render::artists(&t.info);
+        let why = render::reason(t, lang)
+            .map(|r| format!(" · <i>{}</i>", escape(&r)))
+            .unwrap_or_default();
         out.push_str(&format!(
-            "{}. <a href=\"{}\">{}</a> — {}\n",
+            "{}. <a href=\"{}\">{}</a> — {}{why}\n",
             rec.offset + i + 1,
             escape(&t.url),
             escape(&t.info.name),

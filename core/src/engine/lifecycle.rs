@@ -60,6 +60,10 @@ impl Engine {
         let rows = self.catalog.load_vectors().await?;
         let vectors_ms = started.elapsed().as_millis() as u64;
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.playlist_moods
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.loaded_version.store(version, Ordering::SeqCst);
         let all: Vec<[f32; DIM]> = rows.iter().map(|r| r.emotion.0).collect();
         let (mut vectors, slots) = dedup(&all);

@@ -46,6 +46,9 @@ pub struct Engine {
     generation: Arc<std::sync::atomic::AtomicU64>,
     /// Catalog version the index was loaded from.
     loaded_version: std::sync::atomic::AtomicI64,
+    /// Each playlist's own mood by id, read from its name when a reply first needs it (a song's
+    /// reason); emptied when the index reloads, since a crawl may rename playlists.
+    playlist_moods: std::sync::Mutex<std::collections::HashMap<i64, Option<Emotion>>>,
     config: EngineConfig,
 }
 
@@ -115,6 +118,7 @@ impl Engine {
             pending_build: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             loaded_version: std::sync::atomic::AtomicI64::new(-1),
+            playlist_moods: std::sync::Mutex::default(),
             config,
         };
         engine.reload_index().await?;

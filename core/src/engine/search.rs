@@ -18,6 +18,10 @@ pub struct RecommendedTrack {
     pub url: String,
     /// Euclidean distance between the mood and the track's emotion.
     pub distance: f32,
+    /// A short word on why it was chosen: the name of a playlist holding it whose own mood
+    /// agrees with the reply's ("深夜伤感"), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A reply: the detected mood and the songs for it.
@@ -71,6 +75,15 @@ pub fn title_excluded(name: &str, words: &[String]) -> bool {
         })
     })
 }
+
+/// How well a playlist's own mood must agree with the reply's mood to be named as a song's
+/// reason (the dot product over the mood's own, 1 for the very mood).
+pub const REASON_AGREEMENT: f32 = 0.5;
+/// Longest reason shown, in characters.
+pub const REASON_CHARS: usize = 16;
+/// Playlist moods kept between replies (analysing a name costs tens of microseconds; a reply
+/// names up to ten songs' playlists). Past this many the memo starts again.
+const PLAYLIST_MOODS_KEPT: usize = 200_000;
 
 /// Tracks gathered from the index before ranking: twice the pages a mood can have, so that
 /// listeners' draws and the one-artist rule have room to choose.
@@ -138,6 +151,7 @@ impl Engine {
                     url: info.url(),
                     info: info.clone(),
                     distance: *distance,
+                    reason: None,
                 })
             })
             .collect();
@@ -165,12 +179,13 @@ impl Engine {
         };
         let total = order.len().min(CANDIDATES);
         let mut slots: Vec<Option<RecommendedTrack>> = candidates.into_iter().map(Some).collect();
-        let tracks: Vec<RecommendedTrack> = order[..total]
+        let mut tracks: Vec<RecommendedTrack> = order[..total]
             .iter()
             .skip(offset)
             .take(k)
             .filter_map(|i| slots[*i].take())
             .collect();
+        self.add_reasons(&mut tracks, emotion).await;
         Ok(Recommendation {
             emotion: *emotion,
             has_more: offset + tracks.len() < total,
@@ -179,6 +194,64 @@ impl Engine {
             lifted: false,
             cues: Vec::new(),
         })
+    }
+
+    /// Gives each track the name of its playlist whose own mood agrees best with `emotion`
+    /// (at least [`REASON_AGREEMENT`]), clipped to [`REASON_CHARS`]. A reason is a courtesy: if
+    /// the store cannot be read, the songs go out without them.
+    async fn add_reasons(&self, tracks: &mut [RecommendedTrack], emotion: &Emotion) {
+        let ids: Vec<i64> = tracks.iter().map(|t| t.info.id).collect();
+        let names = match self.catalog.playlist_names_of(&ids).await {
+            Ok(names) => names,
+            Err(e) => {
+                tracing::warn!(error = %e, "playlist names for reasons unavailable");
+                return;
+            }
+        };
+        let moods: Vec<Option<Emotion>> = {
+            let mut cache = self
+                .playlist_moods
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if cache.len() > PLAYLIST_MOODS_KEPT {
+                cache.clear();
+            }
+            names
+                .iter()
+                .map(|(_, playlist, name)| {
+                    *cache
+                        .entry(*playlist)
+                        .or_insert_with(|| self.analyzer.label_scores(name).finish())
+                })
+                .collect()
+        };
+        let mut best: HashMap<i64, (f32, &str)> = HashMap::new();
+        for ((track, _, name), mood) in names.iter().zip(moods) {
+            let Some(mood) = mood else {
+                continue;
+            };
+            let agreement: f32 = mood
+                .0
+                .iter()
+                .zip(emotion.0.iter())
+                .map(|(a, b)| a * b)
+                .sum();
+            let agreement = agreement / emotion.0.iter().map(|v| v * v).sum::<f32>().max(1e-6);
+            if agreement >= REASON_AGREEMENT && best.get(track).is_none_or(|(a, _)| agreement > *a)
+            {
+                best.insert(*track, (agreement, name));
+            }
+        }
+        for t in tracks.iter_mut() {
+            t.reason = best.get(&t.info.id).map(|(_, name)| {
+                let clipped: String = name.chars().take(REASON_CHARS).collect();
+                if clipped.len() < name.len() {
+                    format!("{clipped}…")
+                } else {
+                    clipped
+                }
+            });
+        }
     }
 
     /// Songs to cheer up a person in `emotion` ("Cheer me up"): [`Engine::recommend_for`] aimed

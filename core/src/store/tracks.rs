@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use futures_util::TryStreamExt;
-use moodtune_models::{artist, track, track_artist};
+use moodtune_models::{artist, playlist, playlist_track, track, track_artist};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait};
 
 use crate::store::{Catalog, CatalogError, CHUNK};
@@ -109,6 +109,31 @@ impl Catalog {
             }
         }
         Ok(out)
+    }
+
+    /// The playlists holding each of `ids`: (track id, playlist id, playlist name), most saved
+    /// playlists first. A reply shows one of them as the reason a song was chosen.
+    pub async fn playlist_names_of(
+        &self,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, i64, String)>, CatalogError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(playlist_track::Entity::find()
+            .select_only()
+            .column(playlist_track::Column::TrackId)
+            .column(playlist::Column::Id)
+            .column(playlist::Column::Name)
+            .join(
+                sea_orm::JoinType::InnerJoin,
+                playlist_track::Relation::Playlist.def(),
+            )
+            .filter(playlist_track::Column::TrackId.is_in(ids.iter().copied()))
+            .order_by_desc(playlist::Column::Collections)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
     }
 
     /// Titles, artists and popularity of the given tracks, keyed by id.
