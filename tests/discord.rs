@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use moodtune_adapters::discord::{self, DiscordOptions, CONTEXT_MENU};
 use moodtune_tests::fake_discord::{
-    interaction, message, user, Call, FakeDiscord, BOT_ID, GUILD_ID,
+    button_press, interaction, message, user, Call, FakeDiscord, BOT_ID, GUILD_ID,
 };
 use moodtune_tests::TestDb;
 use serde_json::{json, Value};
@@ -356,23 +356,7 @@ async fn slash_commands_context_menu_and_buttons() {
 
     // "More like this": the message is updated with songs 11-20.
     let i4 = f.id();
-    let mut press = interaction(
-        i4,
-        3,
-        ch,
-        ann.clone(),
-        "en-US",
-        json!({"custom_id": more, "component_type": 2}),
-    );
-    press["message"] = message(
-        f.id(),
-        ch,
-        Some(GUILD_ID),
-        user(BOT_ID, "moodtune"),
-        "",
-        vec![],
-        vec![],
-    );
+    let press = button_press(i4, f.id(), ch, ann.clone(), "en-US", &more);
     f.dispatch("INTERACTION_CREATE", press);
     let cb = f.wait_for("more button", 1, WAIT, callback_of(i4)).await;
     assert_eq!(cb[0].body["type"], 7, "update message");
@@ -384,23 +368,7 @@ async fn slash_commands_context_menu_and_buttons() {
 
     // "Cheer me up": the message is updated with songs that lift the mood, and says so.
     let i6 = f.id();
-    let mut press = interaction(
-        i6,
-        3,
-        ch,
-        ann.clone(),
-        "en-US",
-        json!({"custom_id": cheer, "component_type": 2}),
-    );
-    press["message"] = message(
-        f.id(),
-        ch,
-        Some(GUILD_ID),
-        user(BOT_ID, "moodtune"),
-        "",
-        vec![],
-        vec![],
-    );
+    let press = button_press(i6, f.id(), ch, ann.clone(), "en-US", &cheer);
     f.dispatch("INTERACTION_CREATE", press);
     let cb = f.wait_for("cheer button", 1, WAIT, callback_of(i6)).await;
     assert_eq!(cb[0].body["type"], 7, "update message");
@@ -411,23 +379,7 @@ async fn slash_commands_context_menu_and_buttons() {
 
     // "Different vibe": a private hint.
     let i5 = f.id();
-    let mut press = interaction(
-        i5,
-        3,
-        ch,
-        ann.clone(),
-        "en-US",
-        json!({"custom_id": "vibe", "component_type": 2}),
-    );
-    press["message"] = message(
-        f.id(),
-        ch,
-        Some(GUILD_ID),
-        user(BOT_ID, "moodtune"),
-        "",
-        vec![],
-        vec![],
-    );
+    let press = button_press(i5, f.id(), ch, ann.clone(), "en-US", "vibe");
     f.dispatch("INTERACTION_CREATE", press);
     let cb = f.wait_for("vibe button", 1, WAIT, callback_of(i5)).await;
     assert_eq!(cb[0].body["data"]["flags"], 64, "ephemeral");

@@ -62,6 +62,18 @@ fn links(text: &str) -> usize {
     text.matches("https://music.163.com/song?id=").count()
 }
 
+/// Ann (user 42, English) pressing a button with `data` under the bot's message `message_id`
+/// in her private chat.
+fn button_press(id: &str, message_id: i64, data: &str) -> Value {
+    json!({"callback_query": {
+        "id": id, "chat_instance": "ci",
+        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "en"},
+        "message": {"message_id": message_id, "date": 1_700_000_000, "chat": {"id": 42, "type": "private", "first_name": "Ann"},
+                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": "songs"},
+        "data": data
+    }})
+}
+
 /// The NetEase song ids linked in a reply, in order.
 fn song_ids(text: &str) -> Vec<String> {
     text.split("song?id=")
@@ -175,13 +187,7 @@ async fn private_chat_groups_and_buttons() {
     assert_eq!(links(sent[3]["text"].as_str().unwrap()), 10);
 
     // "More like this": the same message is edited with songs 11-20.
-    f.push(json!({"callback_query": {
-        "id": "cb1", "chat_instance": "ci",
-        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "en"},
-        "message": {"message_id": 5000, "date": 1_700_000_000, "chat": {"id": 42, "type": "private", "first_name": "Ann"},
-                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": "songs"},
-        "data": more
-    }}));
+    f.push(button_press("cb1", 5000, &more));
     let edits = f.wait_for("editMessageText", 1, WAIT).await;
     assert_eq!(edits[0]["message_id"], 5000);
     let edited = edits[0]["text"].as_str().unwrap();
@@ -196,13 +202,7 @@ async fn private_chat_groups_and_buttons() {
     f.wait_for("answerCallbackQuery", 1, WAIT).await;
 
     // "Cheer me up": the same message is edited with songs that lift the mood, saying so.
-    f.push(json!({"callback_query": {
-        "id": "cb2", "chat_instance": "ci",
-        "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "en"},
-        "message": {"message_id": 5001, "date": 1_700_000_000, "chat": {"id": 42, "type": "private", "first_name": "Ann"},
-                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": "songs"},
-        "data": cheer
-    }}));
+    f.push(button_press("cb2", 5001, &cheer));
     let edits = f.wait_for("editMessageText", 2, WAIT).await;
     let lifted = edits[1]["text"].as_str().unwrap();
     assert!(

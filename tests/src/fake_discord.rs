@@ -321,6 +321,35 @@ pub fn message(
 }
 
 /// An INTERACTION_CREATE payload of `kind` (2 command, 3 component) with `data`.
+/// A press of button `custom_id` under one of the bot's messages (`message_id`) in `channel`.
+pub fn button_press(
+    id: u64,
+    message_id: u64,
+    channel: u64,
+    who: Value,
+    locale: &str,
+    custom_id: &str,
+) -> Value {
+    let mut press = interaction(
+        id,
+        3,
+        channel,
+        who,
+        locale,
+        json!({"custom_id": custom_id, "component_type": 2}),
+    );
+    press["message"] = message(
+        message_id,
+        channel,
+        Some(GUILD_ID),
+        user(BOT_ID, "moodtune"),
+        "",
+        vec![],
+        vec![],
+    );
+    press
+}
+
 pub fn interaction(
     id: u64,
     kind: u8,
