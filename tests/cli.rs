@@ -316,6 +316,30 @@ fn fitting_reports_cross_validated_figures() {
     assert_eq!(fitted["cross_validated"]["folds"], 5);
     assert!(fitted["grams"].as_object().unwrap().len() > 4);
     assert!(String::from_utf8_lossy(&out.stderr).contains("5-fold cross-validated"));
+
+    // A refit is measured before it ships: `eval text --model-zh` decides with it, and
+    // `--misread` lists the posts it got wrong (this model never saw fear, so the second is).
+    let check = run.dir.path().join("check.jsonl");
+    std::fs::write(
+        &check,
+        "{\"content\": \"今天真开心\", \"label\": \"happiness\"}\n\
+         {\"content\": \"我好害怕\", \"label\": \"fear\"}\n",
+    )
+    .unwrap();
+    let misread = run.dir.path().join("misread.tsv");
+    run.cmd()
+        .args(["eval", "text", "--model-zh"])
+        .arg(&model)
+        .arg("--misread")
+        .arg(&misread)
+        .arg(&check)
+        .succeed();
+    let wrong = std::fs::read_to_string(&misread).unwrap();
+    assert!(
+        wrong.starts_with("Fear\t") && wrong.ends_with("\t-\t我好害怕\n"),
+        "{wrong}"
+    );
+    assert_eq!(wrong.lines().count(), 1, "{wrong}");
 }
 
 #[test]

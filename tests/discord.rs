@@ -424,5 +424,40 @@ async fn slash_commands_context_menu_and_buttons() {
         .unwrap()
         .contains("couldn't read a mood"));
 
+    // Everyday messages, answered in their own language: a negated joy reads as sorrow, a
+    // plain fact gets the friendly question.
+    let ask = |id: u64, text: &str| {
+        interaction(
+            id,
+            2,
+            ch,
+            ann.clone(),
+            "en-US",
+            json!({
+                "id": "1", "name": "mood", "type": 1,
+                "options": [{"name": "text", "type": 3, "value": text}]
+            }),
+        )
+    };
+    let i8 = f.id();
+    f.dispatch("INTERACTION_CREATE", ask(i8, "不开心"));
+    let cb = f.wait_for("不开心", 1, WAIT, callback_of(i8)).await;
+    let title = cb[0].body["data"]["embeds"][0]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("你的心情") && (title.contains("悲伤") || title.contains("失望")),
+        "{title}"
+    );
+    let i9 = f.id();
+    f.dispatch("INTERACTION_CREATE", ask(i9, "明天几点开会"));
+    let cb = f.wait_for("明天几点开会", 1, WAIT, callback_of(i9)).await;
+    assert!(
+        cb[0].body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("我没读出这段话的心情"),
+        "{}",
+        cb[0].body
+    );
+
     bot.shutdown().await;
 }

@@ -64,12 +64,13 @@ fn links(text: &str) -> usize {
 
 /// Ann (user 42, English) pressing a button with `data` under the bot's message `message_id`
 /// in her private chat.
-fn button_press(id: &str, message_id: i64, data: &str) -> Value {
+/// A press of a button with `data` under our reply `under` (its text picks the next page's language).
+fn button_press(id: &str, message_id: i64, under: &str, data: &str) -> Value {
     json!({"callback_query": {
         "id": id, "chat_instance": "ci",
         "from": {"id": 42, "is_bot": false, "first_name": "Ann", "language_code": "en"},
         "message": {"message_id": message_id, "date": 1_700_000_000, "chat": {"id": 42, "type": "private", "first_name": "Ann"},
-                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": "songs"},
+                    "from": {"id": 777, "is_bot": true, "first_name": "moodtune"}, "text": under},
         "data": data
     }})
 }
@@ -93,7 +94,8 @@ async fn private_chat_groups_and_buttons() {
     let bot = start(50).await;
     let f = &bot.fake;
 
-    // Private text: ten linked songs in HTML, quoting the message, with a "More like this" button.
+    // Private text: ten linked songs in HTML, quoting the message, with a "More like this" button,
+    // in the language of the message (Chinese here, although the user's app speaks English).
     let m1 = f.message_id();
     let t = std::time::Instant::now();
     f.push(text_update(m1, 42, 42, "下雨天一个人，有点难过"));
@@ -109,11 +111,11 @@ async fn private_chat_groups_and_buttons() {
     let text = first["text"].as_str().unwrap();
     assert!(text.contains("悲伤 sad"), "{text}");
     assert!(
-        text.contains("(read from: ") && text.contains("难过"),
+        text.contains("(读自: ") && text.contains("难过"),
         "the words that carried the mood: {text}"
     );
     assert!(
-        text.contains(" · <i>from playlist 「"),
+        text.contains(" · <i>来自歌单 「"),
         "a song's reason: {text}"
     );
     assert_eq!(links(text), 10, "{text}");
@@ -122,13 +124,14 @@ async fn private_chat_groups_and_buttons() {
         "{text}"
     );
     let buttons = &first["reply_markup"]["inline_keyboard"][0];
-    assert_eq!(buttons[0]["text"], "More like this");
+    assert_eq!(buttons[0]["text"], "再来几首");
     let more = buttons[0]["callback_data"].as_str().unwrap().to_string();
     assert!(more.starts_with("m:10:"), "{more}");
-    assert_eq!(buttons[1]["text"], "Cheer me up");
+    assert_eq!(buttons[1]["text"], "给我打打气");
     let cheer = buttons[1]["callback_data"].as_str().unwrap().to_string();
     assert!(cheer.starts_with("l:0:"), "{cheer}");
     let first_songs = song_ids(text);
+    let first_text = text.to_string();
     let chat_actions = f
         .calls()
         .iter()
@@ -187,7 +190,7 @@ async fn private_chat_groups_and_buttons() {
     assert_eq!(links(sent[3]["text"].as_str().unwrap()), 10);
 
     // "More like this": the same message is edited with songs 11-20.
-    f.push(button_press("cb1", 5000, &more));
+    f.push(button_press("cb1", 5000, &first_text, &more));
     let edits = f.wait_for("editMessageText", 1, WAIT).await;
     assert_eq!(edits[0]["message_id"], 5000);
     let edited = edits[0]["text"].as_str().unwrap();
@@ -202,11 +205,11 @@ async fn private_chat_groups_and_buttons() {
     f.wait_for("answerCallbackQuery", 1, WAIT).await;
 
     // "Cheer me up": the same message is edited with songs that lift the mood, saying so.
-    f.push(button_press("cb2", 5001, &cheer));
+    f.push(button_press("cb2", 5001, &first_text, &cheer));
     let edits = f.wait_for("editMessageText", 2, WAIT).await;
     let lifted = edits[1]["text"].as_str().unwrap();
     assert!(
-        lifted.contains("Songs to cheer you up") && lifted.contains("悲伤 sad"),
+        lifted.contains("给你打打气的歌") && lifted.contains("悲伤 sad"),
         "{lifted}"
     );
     assert_eq!(links(lifted), 10, "{lifted}");
@@ -239,24 +242,35 @@ async fn private_chat_groups_and_buttons() {
     let sent = f.wait_for("sendMessage", 6, WAIT).await;
     assert!(sent[5]["text"].as_str().unwrap().starts_with("Hi!"));
 
-    // Everyday messages in a group: a negated joy is read as sorrow, a plain fact as no feeling.
-    f.push(text_update(f.message_id(), -100, 11, "/mood 不开心"));
+    // English is answered in English, whatever the app's language.
+    let mut update = text_update(f.message_id(), 42, 43, "I just got dumped and I feel awful");
+    update["message"]["from"]["language_code"] = json!("zh-hans");
+    f.push(update);
     let sent = f.wait_for("sendMessage", 7, WAIT).await;
     let text = sent[6]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Your mood:") && text.contains("(read from: ") && links(text) == 10,
+        "{text}"
+    );
+
+    // Everyday messages in a group: a negated joy is read as sorrow, a plain fact as no feeling.
+    f.push(text_update(f.message_id(), -100, 11, "/mood 不开心"));
+    let sent = f.wait_for("sendMessage", 8, WAIT).await;
+    let text = sent[7]["text"].as_str().unwrap();
     assert!(
         text.contains("失望 disappointed") && links(text) == 10,
         "{text}"
     );
-    assert!(text.contains("read from: 不开心)"), "{text}");
+    assert!(text.contains("读自: 不开心)"), "{text}");
     f.push(text_update(f.message_id(), -100, 12, "/mood 明天几点开会"));
-    let sent = f.wait_for("sendMessage", 8, WAIT).await;
+    let sent = f.wait_for("sendMessage", 9, WAIT).await;
     assert!(
-        sent[7]["text"]
+        sent[8]["text"]
             .as_str()
             .unwrap()
-            .contains("couldn't read a mood"),
+            .contains("我没读出这段话的心情"),
         "{}",
-        sent[7]["text"]
+        sent[8]["text"]
     );
 
     // The token never appears in a reply.
@@ -278,10 +292,7 @@ async fn rate_limit_answers_politely() {
     assert_eq!(links(sent[0]["text"].as_str().unwrap()), 10);
     assert_eq!(links(sent[1]["text"].as_str().unwrap()), 10);
     assert!(
-        sent[2]["text"]
-            .as_str()
-            .unwrap()
-            .contains("You're going fast"),
+        sent[2]["text"].as_str().unwrap().contains("太快啦"),
         "{}",
         sent[2]["text"]
     );
@@ -444,7 +455,7 @@ async fn telegram_429_is_retried_and_inline_queries_answered() {
     assert_eq!(links(content), 10, "{content}");
     assert!(
         content.contains("你的心情"),
-        "the user's language_code picks Chinese: {content}"
+        "the query's language picks Chinese: {content}"
     );
     bot.shutdown().await;
 }

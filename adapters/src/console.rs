@@ -20,8 +20,12 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Settings of a console session.
 #[derive(Debug, Clone)]
 pub struct ConsoleOptions {
-    /// Reply language.
+    /// Reply language: of every reply when `lang_chosen`, else of replies to messages whose
+    /// language cannot be told (emoji, numbers) and of the welcome.
     pub lang: Lang,
+    /// The person chose `lang` (`--lang`, MOODTUNE_LANG): keep it whatever they write.
+    /// Otherwise each message is answered in the language it is written in.
+    pub lang_chosen: bool,
     /// Songs per reply.
     pub k: usize,
     /// Print a prompt before each line (only when a person is typing).
@@ -32,6 +36,7 @@ impl Default for ConsoleOptions {
     fn default() -> Self {
         ConsoleOptions {
             lang: Lang::En,
+            lang_chosen: false,
             k: moodtune_core::DEFAULT_K,
             prompt: false,
         }
@@ -132,8 +137,8 @@ where
     R: AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let lang = opts.lang;
-    let m = lang.messages();
+    let mut lang = opts.lang;
+    let mut m = lang.messages();
     let pipeline = Pipeline::new(
         engine,
         PipelineOptions {
@@ -154,6 +159,13 @@ where
         let Some(line) = read_line_bounded(&mut input, MAX_LINE_BYTES).await? else {
             break;
         };
+        if let (Line::Text(text), false) = (&line, opts.lang_chosen) {
+            // `/more` and `/cheer` alone keep the language of the reply they continue.
+            if let Some(l) = Lang::of_text(text) {
+                lang = l;
+                m = lang.messages();
+            }
+        }
         let ask: Result<Ask<Vec<u8>>, String> = match line {
             Line::NotText => {
                 tracing::info!(adapter = "console", outcome = "not_text", "input rejected");

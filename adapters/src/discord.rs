@@ -86,8 +86,11 @@ impl DiscordOptions {
         }
     }
 
-    fn lang_for(&self, locale: Option<&str>) -> Lang {
+    /// The reply language: the operator's fixed one, else what the message is written in
+    /// (`read`), else the user's Discord locale.
+    fn lang_for(&self, read: Option<Lang>, locale: Option<&str>) -> Lang {
         self.force_lang
+            .or(read)
             .or_else(|| locale.and_then(Lang::parse))
             .unwrap_or(self.default_lang)
     }
@@ -233,7 +236,7 @@ impl EventHandler for Handler {
             }
             None => Ask::Text(text),
         };
-        let lang = self.opts.lang_for(None);
+        let lang = self.opts.lang_for(Lang::of_text(&msg.content), None);
         if matches!(ask, Ask::Photo(_)) {
             // Photos take a while: make sure the indicator is up before the work starts (the
             // background typing task below may not have sent its first request yet).
@@ -265,8 +268,6 @@ impl EventHandler for Handler {
 
 impl Handler {
     async fn on_command(&self, ctx: &Context, cmd: &CommandInteraction) {
-        let lang = self.opts.lang_for(Some(&cmd.locale));
-        let m = lang.messages();
         let ask = match (cmd.data.kind, cmd.data.name.as_str()) {
             (CommandType::ChatInput, name) if name == Command::Mood.name() => {
                 let mut text = None;
@@ -296,6 +297,13 @@ impl Handler {
             },
             _ => return,
         };
+        // A reply speaks the language of the words it answers (a photo's: the user's locale).
+        let written = match &ask {
+            Some(Ask::Text(t)) => Lang::of_text(t),
+            _ => None,
+        };
+        let lang = self.opts.lang_for(written, Some(&cmd.locale));
+        let m = lang.messages();
         let Some(ask) = ask else {
             let note = CreateInteractionResponseMessage::new()
                 .content(m.discord_usage)
@@ -347,7 +355,14 @@ impl Handler {
     }
 
     async fn on_button(&self, ctx: &Context, press: &ComponentInteraction) {
-        let lang = self.opts.lang_for(Some(&press.locale));
+        // The next page speaks the language of the reply its button sits under.
+        let under = press
+            .message
+            .embeds
+            .first()
+            .and_then(|e| e.title.as_deref())
+            .and_then(Lang::of_reply);
+        let lang = self.opts.lang_for(under, Some(&press.locale));
         let m = lang.messages();
         let response = if press.data.custom_id == DIFFERENT {
             CreateInteractionResponse::Message(

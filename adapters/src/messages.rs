@@ -28,6 +28,44 @@ impl Lang {
         }
     }
 
+    /// The language a message is written in, when its words say so: Chinese when it has Han
+    /// characters enough to outweigh its Latin words ("emo了" is Chinese, "I love 周杰伦" too:
+    /// one Han character says about as much as a three-letter word), English when it is Latin
+    /// letters only, `None` for emoji, numbers or nothing. Commands (`/mood`) and mentions
+    /// (`@bot`) are not words of the message.
+    pub fn of_text(text: &str) -> Option<Lang> {
+        let (mut han, mut latin) = (0usize, 0usize);
+        for word in text
+            .split_whitespace()
+            .filter(|w| !w.starts_with('/') && !w.starts_with('@'))
+        {
+            for c in word.chars() {
+                if is_han(c) {
+                    han += 1;
+                } else if c.is_ascii_alphabetic() {
+                    latin += 1;
+                }
+            }
+        }
+        if han > 0 && han * 3 >= latin {
+            Some(Lang::Zh)
+        } else if latin >= 2 {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The language of a reply of ours (the message a button sits under), by its mood line: its
+    /// song titles may be in any language, its first words are ours.
+    pub fn of_reply(text: &str) -> Option<Lang> {
+        let head: String = text.chars().take(80).collect();
+        [Lang::Zh, Lang::En].into_iter().find(|l| {
+            let m = l.messages();
+            head.contains(m.mood_prefix) || head.contains(m.lift_prefix)
+        })
+    }
+
     /// The string table of this language.
     pub fn messages(self) -> &'static Messages {
         match self {
@@ -35,6 +73,11 @@ impl Lang {
             Lang::En => &EN,
         }
     }
+}
+
+/// Han characters: the CJK unified ideographs and their extensions and compatibility forms.
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{2FA1F}')
 }
 
 /// The strings of one language.
@@ -326,6 +369,44 @@ mod tests {
         for (s, want) in table {
             assert_eq!(Lang::parse(s), want, "{s}");
         }
+    }
+
+    #[test]
+    fn a_message_is_answered_in_its_own_language() {
+        let table = [
+            ("不开心", Some(Lang::Zh)),
+            ("/mood 累", Some(Lang::Zh)),
+            ("@moodtune_bot 好累啊", Some(Lang::Zh)),
+            ("emo了", Some(Lang::Zh)),
+            ("这首歌yyds", Some(Lang::Zh)),
+            ("today is a great day", Some(Lang::En)),
+            ("/mood I'm not angry anymore", Some(Lang::En)),
+            ("I just got dumped 😭", Some(Lang::En)),
+            ("😭😭😭", None),
+            ("/mood", None),
+            ("1111", None),
+            ("", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(Lang::of_text(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_reply_is_known_by_its_mood_line() {
+        assert_eq!(
+            Lang::of_reply("Your mood: 悲伤 sad\n1. 后来 — 刘若英"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::of_reply("<b>你的心情：</b> 悲伤\n1. Yesterday — The Beatles"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(
+            Lang::of_reply("Songs to cheer you up. Your mood: 悲伤"),
+            Some(Lang::En)
+        );
+        assert_eq!(Lang::of_reply("1. Yesterday"), None);
     }
 
     #[test]

@@ -123,21 +123,28 @@ struct State {
 }
 
 impl State {
-    fn lang(&self, user: Option<&teloxide::types::User>) -> Lang {
-        let Some(user) = user else {
-            return self.default_lang;
-        };
-        if let Some(l) = self
-            .langs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&user.id.0)
-        {
-            return *l;
-        }
-        user.language_code
-            .as_deref()
-            .and_then(Lang::parse)
+    /// The reply language: the one the user chose with /lang, else the language `text` is
+    /// written in, else the user's app language.
+    fn lang(&self, user: Option<&teloxide::types::User>, text: &str) -> Lang {
+        self.lang_by(user, Lang::of_text(text))
+    }
+
+    /// The language of a button press: the user's choice, else that of the reply it sits under.
+    fn lang_of_reply(&self, user: Option<&teloxide::types::User>, reply: &str) -> Lang {
+        self.lang_by(user, Lang::of_reply(reply))
+    }
+
+    fn lang_by(&self, user: Option<&teloxide::types::User>, read: Option<Lang>) -> Lang {
+        let chosen = user.and_then(|u| {
+            self.langs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&u.id.0)
+                .copied()
+        });
+        chosen
+            .or(read)
+            .or_else(|| user.and_then(|u| u.language_code.as_deref().and_then(Lang::parse)))
             .unwrap_or(self.default_lang)
     }
 }
@@ -244,10 +251,10 @@ pub async fn run(
 
 async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> HandlerResult {
     let private = msg.chat.is_private();
-    let lang = state.lang(msg.from.as_ref());
-    let m = lang.messages();
     let bot_name = me.username().to_string();
     let text = msg.text().or(msg.caption()).unwrap_or("");
+    let lang = state.lang(msg.from.as_ref(), text);
+    let m = lang.messages();
     let has_image = msg.photo().is_some()
         || msg
             .document()
@@ -395,7 +402,12 @@ impl Photo for TelegramPhoto {
 }
 
 async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerResult {
-    let lang = state.lang(Some(&q.from));
+    // The next page speaks the language of the reply its button sits under.
+    let under = q
+        .regular_message()
+        .and_then(|m| m.text())
+        .unwrap_or_default();
+    let lang = state.lang_of_reply(Some(&q.from), under);
     let m = lang.messages();
     let data = q.data.clone().unwrap_or_default();
     if data == "again" {
@@ -459,7 +471,7 @@ async fn edit_with_more(
 }
 
 async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult {
-    let lang = state.lang(Some(&q.from));
+    let lang = state.lang(Some(&q.from), &q.query);
     let m = lang.messages();
     let query = q.query.trim();
     if query.is_empty() {

@@ -13,6 +13,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     let engine = Arc::new(global.open_engine().await?);
     let opts = ConsoleOptions {
         lang: global.lang(),
+        lang_chosen: global.lang.is_some(),
         prompt: std::io::stdin().is_terminal(),
         ..Default::default()
     };

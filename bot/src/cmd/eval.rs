@@ -25,6 +25,15 @@ pub enum Eval {
         /// Write each post's class-model features (gold class index first) as TSV, for study.
         #[arg(long, hide = true)]
         dump_features: Option<PathBuf>,
+        /// Write each misread post (gold, read, phenomenon, text) as TSV, for study.
+        #[arg(long, hide = true)]
+        misread: Option<PathBuf>,
+        /// Decide with this Chinese class model instead of the embedded one (a refit under study).
+        #[arg(long, hide = true)]
+        model_zh: Option<PathBuf>,
+        /// Decide with this English class model instead of the embedded one.
+        #[arg(long, hide = true)]
+        model_en: Option<PathBuf>,
     },
     /// Do the songs fit? Labelled posts are answered as the bot would, and their songs checked
     /// against playlist tags (evaluation truth, never imported): lift over the base rate per
@@ -83,17 +92,23 @@ pub enum Eval {
         /// Subtracted from the "no feeling" logit when predicting.
         #[arg(long, default_value_t = FitOptions::default().none_bias)]
         none_bias: f32,
+        /// "No feeling" share of the strongest class that wins when no emotion word matched.
+        #[arg(long, default_value_t = FitOptions::default().none_without_words)]
+        none_without_words: f32,
     },
 }
 
 /// Prints the confusion matrix, then exactly one summary line.
 pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
-    let (file, method, dump_features) = match cmd {
+    let (file, method, dump_features, misread, models) = match cmd {
         Eval::Text {
             file,
             method,
             dump_features,
-        } => (file, method, dump_features),
+            misread,
+            model_zh,
+            model_en,
+        } => (file, method, dump_features, misread, (model_zh, model_en)),
         Eval::Songs {
             tags,
             posts,
@@ -121,6 +136,7 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
             min_df,
             gram_value,
             none_bias,
+            none_without_words,
         } => {
             let opts = FitOptions {
                 l2,
@@ -129,6 +145,7 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
                 min_df,
                 gram_value,
                 none_bias,
+                none_without_words,
             };
             return fit(global, &file, &extras, &out, folds, &opts);
         }
@@ -138,7 +155,25 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
     })?;
     let examples = read_examples(&file)?;
     let (lexicon, _) = moodtune_core::text::load_lexicon(global.lexicon.as_deref())?;
-    let analyzer = TextAnalyzer::new(lexicon, method);
+    let mut analyzer = TextAnalyzer::new(lexicon, method);
+    if models.0.is_some() || models.1.is_some() {
+        use moodtune_core::text::classify::{ClassModel, ModelLang};
+        let load = |path: &Option<PathBuf>, lang| -> anyhow::Result<&'static ClassModel> {
+            Ok(match path {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("cannot read {}", p.display()))?;
+                    // Lives as long as the process: one model per evaluation run.
+                    Box::leak(Box::new(ClassModel::from_json(&text)?))
+                }
+                None => ClassModel::embedded(lang),
+            })
+        };
+        analyzer = analyzer.with_class_models(
+            load(&models.0, ModelLang::Zh)?,
+            load(&models.1, ModelLang::En)?,
+        );
+    }
     if let Some(path) = dump_features {
         let mut out = String::new();
         for ex in &examples {
@@ -149,6 +184,25 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
                 out.push_str(&format!("\t{v}"));
             }
             out.push('\n');
+        }
+        std::fs::write(&path, out)?;
+    }
+    if let Some(path) = misread {
+        let mut out = String::new();
+        for ex in &examples {
+            let read = analyzer.main_class(&ex.content);
+            if read != ex.label {
+                let name = |l: moodtune_core::text::classify::Label| {
+                    l.map_or("none".to_string(), |c| format!("{c:?}"))
+                };
+                let ph = ex.phenomenon.as_deref().unwrap_or("-");
+                let text = ex.content.replace(['\t', '\n'], " ");
+                out.push_str(&format!(
+                    "{}\t{}\t{ph}\t{text}\n",
+                    name(ex.label),
+                    name(read)
+                ));
+            }
         }
         std::fs::write(&path, out)?;
     }

@@ -19,8 +19,9 @@ use crate::text::TextAnalyzer;
 /// Tracks labelled per database round trip.
 const LABEL_BATCH: usize = 2000;
 
-/// Bump when the labelling rules change, so stored vectors of older versions get relabelled.
-pub const LABEL_VERSION: i32 = 4;
+/// Bump when the labelling rules change (the supplement lexicon included), so stored vectors of
+/// older versions get relabelled.
+pub const LABEL_VERSION: i32 = 5;
 
 /// The texts of one track, with their raw scores already computed by the text analyser.
 #[derive(Debug, Clone, Default)]

@@ -121,15 +121,12 @@ const MIN_CLASS_SHARE: f32 = 0.35;
 /// Words and symbols a reply names as the ones that carried the mood ("show why").
 pub const MAX_CUES: usize = 3;
 
-/// With no emotion word, emoticon or emoji in a message, "no feeling" wins when its probability
-/// is at least this share of the strongest class's: a plain fact ("明天几点开会") spreads the
-/// classes thin, while a situation that carries a feeling ("刚分手") has a clear winner.
-const NONE_WITHOUT_WORDS: f32 = 0.6;
-
-/// Whether the class model's answer is "no feeling".
-fn is_no_feeling(p: &[f32; CLASSES], no_words: bool) -> bool {
+/// Whether the class models' answer is "no feeling": "no feeling" is the strongest output, or,
+/// with no emotion word in the text, at least `without_words` of the strongest class's
+/// ([`classify::FitOptions::none_without_words`]).
+fn is_no_feeling(p: &[f32; CLASSES], no_words: bool, without_words: f32) -> bool {
     let top = p[..7].iter().cloned().fold(0.0f32, f32::max);
-    p[7] >= top || (no_words && p[7] >= top * NONE_WITHOUT_WORDS)
+    p[7] >= top || (no_words && p[7] >= top * without_words)
 }
 
 /// The index of the strongest of the 7 main classes.
@@ -171,6 +168,8 @@ pub struct TextAnalyzer {
     english: Lexicon,
     class_sizes: [usize; 7],
     method: Method,
+    /// Class models other than the embedded ones (a refit being measured before it ships).
+    models: Option<(&'static ClassModel, &'static ClassModel)>,
 }
 
 impl std::fmt::Debug for TextAnalyzer {
@@ -200,6 +199,7 @@ impl TextAnalyzer {
             english,
             class_sizes,
             method,
+            models: None,
         }
     }
 
@@ -211,10 +211,10 @@ impl TextAnalyzer {
     /// The class models (Chinese, English) the method decides with, if any.
     pub fn class_models(&self) -> Option<(&'static ClassModel, &'static ClassModel)> {
         match self.method {
-            Method::Tuned(t) if t.class_model => Some((
+            Method::Tuned(t) if t.class_model => Some(self.models.unwrap_or((
                 ClassModel::embedded(ModelLang::Zh),
                 ClassModel::embedded(ModelLang::En),
-            )),
+            ))),
             _ => None,
         }
     }
@@ -231,6 +231,16 @@ impl TextAnalyzer {
         Some(std::array::from_fn(|k| {
             p_zh.map_or(0.0, |p| p[k] * (1.0 - w)) + p_en.map_or(0.0, |p| p[k] * w)
         }))
+    }
+
+    /// The models' "no feeling" share for a text without emotion words, mixed by language as
+    /// their probabilities are.
+    fn none_without_words(&self, text: &str) -> f32 {
+        let Some((zh, en)) = self.class_models() else {
+            return 1.0;
+        };
+        let w = english_weight(text);
+        zh.fitted_with.none_without_words * (1.0 - w) + en.fitted_with.none_without_words * w
     }
 
     /// The mood of a chat message, or `None` when it carries no feeling. With a class model,
@@ -260,7 +270,7 @@ impl TextAnalyzer {
         let Some(p) = self.classify(analysis, text) else {
             return lexical;
         };
-        if is_no_feeling(&p, lexical.is_none()) {
+        if is_no_feeling(&p, lexical.is_none(), self.none_without_words(text)) {
             return None;
         }
         // Classes far behind the strongest are dropped: the search vector stays sparse.
@@ -280,7 +290,15 @@ impl TextAnalyzer {
     pub fn main_class(&self, text: &str) -> Label {
         let analysis = self.analyze(text);
         match self.classify(&analysis, text) {
-            Some(p) if is_no_feeling(&p, analysis.scores.is_empty()) => None,
+            Some(p)
+                if is_no_feeling(
+                    &p,
+                    analysis.scores.is_empty(),
+                    self.none_without_words(text),
+                ) =>
+            {
+                None
+            }
             Some(p) => classify::label_at(strongest_class(&p)),
             None => analysis.scores.finish().map(|e| e.main_class()),
         }
@@ -289,6 +307,13 @@ impl TextAnalyzer {
     /// The same analyser with another method (shares nothing mutable; cheap enough for the CLI).
     pub fn with_method(mut self, method: Method) -> TextAnalyzer {
         self.method = method;
+        self
+    }
+
+    /// The same analyser deciding with other class models (Chinese, English): `eval text
+    /// --model-zh/--model-en` measures a refit before it is embedded.
+    pub fn with_class_models(mut self, zh: &'static ClassModel, en: &'static ClassModel) -> Self {
+        self.models = Some((zh, en));
         self
     }
 
@@ -334,11 +359,16 @@ impl TextAnalyzer {
         self.scores(text).finish()
     }
 
-    /// Entries of a word in the lexicon, else in the supplement, else (English) in NRC.
+    /// Entries of a word in the supplement, else in the lexicon, else (English) in NRC.
+    /// The supplement comes first: it corrects DLUT where everyday usage differs (焦虑 is fear
+    /// to a chat user, 疲惫 and 累 are sorrow, 无语 is annoyance).
     fn entries(&self, word: &str, t: &Tuning) -> &[Entry] {
-        let mut e = self.lexicon.lookup(word);
-        if e.is_empty() && t.supplement {
+        let mut e: &[Entry] = &[];
+        if t.supplement {
             e = self.supplement.lookup(word);
+        }
+        if e.is_empty() {
+            e = self.lexicon.lookup(word);
         }
         if e.is_empty()
             && t.english

@@ -126,6 +126,15 @@ pub struct FitOptions {
     /// often milder posts, where a chat user would still want songs).
     #[serde(default)]
     pub none_bias: f32,
+    /// With no emotion word, emoticon or emoji in a text, "no feeling" wins when its probability
+    /// is at least this share of the strongest class's: a plain fact ("明天几点开会") spreads the
+    /// classes thin, while a situation that carries a feeling ("刚分手") has a clear winner.
+    #[serde(default = "default_none_without_words")]
+    pub none_without_words: f32,
+}
+
+fn default_none_without_words() -> f32 {
+    0.6
 }
 
 impl Default for FitOptions {
@@ -137,6 +146,7 @@ impl Default for FitOptions {
             min_df: 3,
             gram_value: 0.3,
             none_bias: 0.0,
+            none_without_words: default_none_without_words(),
         }
     }
 }
