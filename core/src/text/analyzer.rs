@@ -223,24 +223,24 @@ impl TextAnalyzer {
     /// classes and of "no feeling". A Chinese text is read by the Chinese model, an English one
     /// by the English model, a mixed one by both in proportion to its Latin letters.
     pub fn classify(&self, analysis: &TextAnalysis, text: &str) -> Option<[f32; CLASSES]> {
+        self.decide(analysis, text).map(|(p, _)| p)
+    }
+
+    /// The class models' probabilities and their "no feeling" share for a text without emotion
+    /// words ([`classify::FitOptions::none_without_words`]), both mixed by the text's Latin
+    /// letters, which are counted once.
+    fn decide(&self, analysis: &TextAnalysis, text: &str) -> Option<([f32; CLASSES], f32)> {
         let (zh, en) = self.class_models()?;
         let x = classify::Sample::new(analysis, text);
         let w = english_weight(text);
         let p_zh = (w < 1.0).then(|| zh.probabilities(&x));
         let p_en = (w > 0.0).then(|| en.probabilities(&x));
-        Some(std::array::from_fn(|k| {
+        let p = std::array::from_fn(|k| {
             p_zh.map_or(0.0, |p| p[k] * (1.0 - w)) + p_en.map_or(0.0, |p| p[k] * w)
-        }))
-    }
-
-    /// The models' "no feeling" share for a text without emotion words, mixed by language as
-    /// their probabilities are.
-    fn none_without_words(&self, text: &str) -> f32 {
-        let Some((zh, en)) = self.class_models() else {
-            return 1.0;
-        };
-        let w = english_weight(text);
-        zh.fitted_with.none_without_words * (1.0 - w) + en.fitted_with.none_without_words * w
+        });
+        let without_words =
+            zh.fitted_with.none_without_words * (1.0 - w) + en.fitted_with.none_without_words * w;
+        Some((p, without_words))
     }
 
     /// The mood of a chat message, or `None` when it carries no feeling. With a class model,
@@ -267,10 +267,10 @@ impl TextAnalyzer {
 
     fn mood_of(&self, analysis: &TextAnalysis, text: &str) -> Option<Emotion> {
         let lexical = analysis.scores.finish();
-        let Some(p) = self.classify(analysis, text) else {
+        let Some((p, without_words)) = self.decide(analysis, text) else {
             return lexical;
         };
-        if is_no_feeling(&p, lexical.is_none(), self.none_without_words(text)) {
+        if is_no_feeling(&p, lexical.is_none(), without_words) {
             return None;
         }
         // Classes far behind the strongest are dropped: the search vector stays sparse.
@@ -289,17 +289,13 @@ impl TextAnalyzer {
     /// has them, else by the largest share of the lexicon's scores (none when nothing matched).
     pub fn main_class(&self, text: &str) -> Label {
         let analysis = self.analyze(text);
-        match self.classify(&analysis, text) {
-            Some(p)
-                if is_no_feeling(
-                    &p,
-                    analysis.scores.is_empty(),
-                    self.none_without_words(text),
-                ) =>
+        match self.decide(&analysis, text) {
+            Some((p, without_words))
+                if is_no_feeling(&p, analysis.scores.is_empty(), without_words) =>
             {
                 None
             }
-            Some(p) => classify::label_at(strongest_class(&p)),
+            Some((p, _)) => classify::label_at(strongest_class(&p)),
             None => analysis.scores.finish().map(|e| e.main_class()),
         }
     }
