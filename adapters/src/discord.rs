@@ -648,6 +648,7 @@ mod tests {
             has_more: false,
             lifted: false,
             cues: Vec::new(),
+            faces: 0,
         };
         let bars = mood_bars(&rec);
         let lines: Vec<&str> = bars.lines().collect();

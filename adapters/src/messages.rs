@@ -91,6 +91,10 @@ pub struct Messages {
     pub lift_prefix: &'static str,
     /// Before the words that carried the mood, at the end of the mood line.
     pub cues_prefix: &'static str,
+    /// After the number of faces a photo's mood was read from, for one face.
+    pub face: &'static str,
+    /// The same for several faces.
+    pub faces: &'static str,
     /// Before a song's reason (the playlist it was chosen from).
     pub reason_prefix: &'static str,
     /// After the last page of songs.
@@ -230,6 +234,8 @@ static EN: Messages = Messages {
     mood_prefix: "Your mood:",
     lift_prefix: "Songs to cheer you up. Your mood:",
     cues_prefix: "read from",
+    face: "face",
+    faces: "faces",
     reason_prefix: "from playlist",
     no_more: "That's all I have for this mood. Tell me another one?",
     more_without_mood: "Tell me a mood first, then /more gives you more songs like it.",
@@ -271,6 +277,8 @@ static ZH: Messages = Messages {
     mood_prefix: "你的心情：",
     lift_prefix: "给你打打气的歌。你的心情：",
     cues_prefix: "读自",
+    face: "张脸",
+    faces: "张脸",
     reason_prefix: "来自歌单",
     no_more: "这个心情的歌就这么多了，换个心情试试？",
     more_without_mood: "先告诉我你的心情，再用 /more 听更多类似的歌。",

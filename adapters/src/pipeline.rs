@@ -300,7 +300,13 @@ impl Pipeline {
                     }
                 };
                 match self.engine.photo_mood(bytes).await {
-                    Ok(mood) => self.page(&mood.emotion, 0, false, listener).await,
+                    Ok(mood) => self
+                        .page(&mood.emotion, 0, false, listener)
+                        .await
+                        .map(|rec| Recommendation {
+                            faces: mood.faces.len(),
+                            ..rec
+                        }),
                     Err(e) => Err(e),
                 }
             }

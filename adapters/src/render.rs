@@ -24,6 +24,11 @@ pub fn mood_words(emotion: &Emotion) -> String {
 /// (`悲伤 sad 62% · 思念 longing 21% (read from: 累, 啊)`), so a person sees what was understood.
 pub fn mood_line(rec: &Recommendation, lang: Lang) -> String {
     let words = mood_words(&rec.emotion);
+    if rec.faces > 0 {
+        let m = lang.messages();
+        let noun = if rec.faces == 1 { m.face } else { m.faces };
+        return format!("{words} ({} {} {noun})", m.cues_prefix, rec.faces);
+    }
     if rec.cues.is_empty() {
         return words;
     }
@@ -112,6 +117,7 @@ mod tests {
             has_more: false,
             lifted: false,
             cues: vec!["难过".into()],
+            faces: 0,
         };
         let text = plain(&rec, Lang::En);
         assert!(
@@ -124,5 +130,14 @@ mod tests {
             ),
             "{text}"
         );
+        // A photo's mood says how many faces it was read from.
+        let photo = |faces| Recommendation {
+            cues: Vec::new(),
+            faces,
+            ..rec.clone()
+        };
+        assert!(mood_line(&photo(1), Lang::En).ends_with("(read from 1 face)"));
+        assert!(mood_line(&photo(3), Lang::En).ends_with("(read from 3 faces)"));
+        assert!(mood_line(&photo(2), Lang::Zh).ends_with("(读自 2 张脸)"));
     }
 }

@@ -1,5 +1,6 @@
 //! `moodtune eval text FILE.jsonl [--method seed]`: accuracy of the text analyser; `moodtune eval
-//! fit FILE.jsonl`: refits the class model, reporting cross-validated figures.
+//! fit FILE.jsonl`: refits the class model, reporting cross-validated figures; `moodtune eval
+//! photos` is in `eval_photos`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,6 +58,17 @@ pub enum Eval {
         /// The day listeners ask on (days since 1970-01-01), so runs are comparable.
         #[arg(long, default_value_t = 20_425)]
         day: u64,
+    },
+    /// Do photo moods match their labels? Photos read as the bot reads them: a confusion matrix
+    /// over the main classes, recall per class, then one summary line.
+    Photos {
+        /// A folder of photos labelled by file or folder name (`anger_01.jpg`, `sad/1.png`), a
+        /// folder holding an `image,emotion` CSV, or such a CSV itself.
+        source: PathBuf,
+        /// Write each photo's largest face's FER probabilities through a few crops, for fitting
+        /// the expression calibration (tools/fit_face_calibration.py).
+        #[arg(long, hide = true)]
+        dump: Option<PathBuf>,
     },
     /// Fit the class model on labelled posts: prints the cross-validated confusion matrix and
     /// summary line, then writes the model fitted on all of them.
@@ -124,6 +136,9 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
                 day,
             };
             return songs(global, &tags, &posts, &opts).await;
+        }
+        Eval::Photos { source, dump } => {
+            return crate::cmd::eval_photos::run(global, &source, dump.as_deref());
         }
         Eval::Fit {
             file,

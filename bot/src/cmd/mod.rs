@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod chat;
 pub mod crawl;
 pub mod eval;
+pub mod eval_photos;
 pub mod import;
 pub mod label;
 pub mod recommend;

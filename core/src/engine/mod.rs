@@ -216,6 +216,10 @@ impl Engine {
     ) -> Result<(Recommendation, Vec<Face>), RecommendError> {
         let mood = self.photo_mood(bytes).await?;
         let rec = self.recommend_for(&mood.emotion, k, 0, listener).await?;
+        let rec = Recommendation {
+            faces: mood.faces.len(),
+            ..rec
+        };
         Ok((rec, mood.faces))
     }
 

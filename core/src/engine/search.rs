@@ -40,6 +40,8 @@ pub struct Recommendation {
     pub lifted: bool,
     /// For a text: the words and symbols that carried the mood (empty for photos and pages).
     pub cues: Vec<String>,
+    /// For a photo: how many faces the mood was read from (0 for texts and pages).
+    pub faces: usize,
 }
 
 /// The part of a title that names the song: lowercased, without a trailing bracketed or dashed
@@ -193,6 +195,7 @@ impl Engine {
             offset,
             lifted: false,
             cues: Vec::new(),
+            faces: 0,
         })
     }
 

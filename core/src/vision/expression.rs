@@ -1,4 +1,5 @@
-//! Facial expression: mini-Xception trained on FER2013, on a tight square grey crop of a face.
+//! Facial expression: mini-Xception trained on FER2013, on a square grey crop of a face; its seven
+//! probabilities and the 128 channels of its last block (what the calibration reads).
 
 use std::sync::{Mutex, OnceLock};
 
@@ -23,21 +24,50 @@ pub fn model() -> Result<&'static Mutex<Session>, VisionError> {
     .map_err(|e| VisionError::Model(e.clone()))
 }
 
-/// FER on a tight square crop around the face: grey 64x64, `(x/255 - 0.5) * 2`.
-pub fn expression(
+/// How a face is cut out for FER: the side of the square crop relative to the detector's box,
+/// and whether it is mirrored. Reading a face through a few views and averaging steadies the
+/// reading (test-time augmentation); the views the bot uses are [`crate::vision::calibration`]'s.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct View {
+    /// Crop side as a multiple of the box's longer side (1.0: tight).
+    pub scale: f32,
+    /// Mirror the crop left to right.
+    pub mirror: bool,
+}
+
+/// Channels of the model's last block, averaged over the face (the model's second output, added by
+/// `tools/fer_features_output.py`).
+pub const FEATURES: usize = 128;
+
+/// What FER makes of one view of a face.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// Probabilities: angry, disgust, fear, happy, sad, surprise, neutral.
+    pub probabilities: [f32; 7],
+    /// The pooled channels of the last block.
+    pub features: [f32; FEATURES],
+}
+
+/// FER on one view of a face: a square crop of `view.scale` times the box (clamped to the
+/// photo), grey 64x64, `(x/255 - 0.5) * 2`.
+pub fn expression_view(
     grey: &image::GrayImage,
     b: &[f32; 4],
+    view: View,
     fer: &Mutex<Session>,
-) -> Result<[f32; 7], VisionError> {
+) -> Result<Reading, VisionError> {
     let (w, h) = grey.dimensions();
-    let side = (b[2] - b[0]).max(b[3] - b[1]);
+    let side = (b[2] - b[0]).max(b[3] - b[1]) * view.scale.clamp(0.5, 2.0);
     let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
     let x0 = (cx - side / 2.0).clamp(0.0, (w.saturating_sub(1)) as f32) as u32;
     let y0 = (cy - side / 2.0).clamp(0.0, (h.saturating_sub(1)) as f32) as u32;
     let cw = (side as u32).clamp(1, w - x0);
     let ch = (side as u32).clamp(1, h - y0);
     let crop = image::imageops::crop_imm(grey, x0, y0, cw, ch).to_image();
-    let face = image::imageops::resize(&crop, 64, 64, image::imageops::FilterType::Triangle);
+    let mut face = image::imageops::resize(&crop, 64, 64, image::imageops::FilterType::Triangle);
+    if view.mirror {
+        image::imageops::flip_horizontal_in_place(&mut face);
+    }
     let input: Vec<f32> = face
         .pixels()
         .map(|p| (p[0] as f32 / 255.0 - 0.5) * 2.0)
@@ -48,12 +78,23 @@ pub fn expression(
     let outputs = session
         .run(ort::inputs![tensor])
         .map_err(|e| VisionError::Model(e.to_string()))?;
-    let (_, probs) = outputs[0]
-        .try_extract_tensor::<f32>()
-        .map_err(|e| VisionError::Model(e.to_string()))?;
-    let mut out = [0.0f32; 7];
-    for (o, p) in out.iter_mut().zip(probs.iter()) {
+    let tensor = |i: usize| {
+        outputs[i]
+            .try_extract_tensor::<f32>()
+            .map(|(_, v)| v)
+            .map_err(|e| VisionError::Model(e.to_string()))
+    };
+    let mut reading = Reading {
+        probabilities: [0.0; 7],
+        features: [0.0; FEATURES],
+    };
+    for (o, p) in reading.probabilities.iter_mut().zip(tensor(0)?) {
         *o = if p.is_finite() { p.max(0.0) } else { 0.0 };
     }
-    Ok(out)
+    if outputs.len() > 1 {
+        for (o, v) in reading.features.iter_mut().zip(tensor(1)?) {
+            *o = if v.is_finite() { *v } else { 0.0 };
+        }
+    }
+    Ok(reading)
 }

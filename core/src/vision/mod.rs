@@ -2,7 +2,8 @@
 //!
 //! Pipeline: decode within limits (bytes, pixels, EXIF orientation) -> RetinaFace-MobileNet0.25
 //! (input fixed to 640x640, the photo letterboxed into it) -> each face cropped square, grey 64x64
-//! -> mini-Xception FER (7 expressions) -> the FER -> DLUT table in [`crate::emotion::maps`] -> faces
+//! -> mini-Xception FER (7 expressions, through a few views, calibrated on labelled real faces)
+//! -> the FER -> DLUT table in [`crate::emotion::maps`] -> faces
 //! weighted by area (bigger people matter more, as in the seed) -> one softmax.
 //!
 //! The models ship inside the binary. The runtime is the pure-Rust tract backend of `ort`
@@ -15,8 +16,10 @@
 //! [`EmoticModel`](emotic::EmoticModel) (the operator's export). `decode` owns the limits,
 //! `runtime` the one ONNX environment, `faces` the detector, `expression` the FER model.
 
+pub mod calibration;
 pub mod decode;
 pub mod emotic;
+pub mod eval;
 pub mod expression;
 pub mod faces;
 pub mod pipeline;
@@ -110,7 +113,8 @@ pub struct Face {
     pub bbox: [f32; 4],
     /// Detector confidence.
     pub score: f32,
-    /// FER probabilities: angry, disgust, fear, happy, sad, surprise, neutral.
+    /// Expression probabilities after calibration: angry, disgust, fear, happy, sad, surprise,
+    /// neutral.
     pub expression: [f32; 7],
     /// This face's emotion alone.
     #[serde(skip)]

@@ -1,8 +1,10 @@
-//! The bundled photo reader: faces, then each face's expression, mapped to DLUT and weighted by
-//! face area (bigger people matter more, as in the seed), one softmax at the end.
+//! The bundled photo reader: faces, then each face's expression read through a few views and
+//! calibrated ([`crate::vision::calibration`]), mapped to DLUT and weighted by face area (bigger
+//! people matter more, as in the seed), one softmax at the end.
 
 use crate::emotion::maps;
 use crate::emotion::EmotionScores;
+use crate::vision::calibration::Calibration;
 use crate::vision::{
     area, decode, expression, faces, Face, ImageLimits, PhotoMood, PhotoReader, VisionError,
 };
@@ -44,8 +46,14 @@ fn read(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
     let total_area: f32 = boxes.iter().map(|(b, _)| area(b)).sum();
     let mut all = EmotionScores::default();
     let mut faces = Vec::with_capacity(boxes.len());
+    let calibration = Calibration::embedded();
     for (bbox, score) in boxes {
-        let expression = expression::expression(&grey, &bbox, fer)?;
+        let readings = calibration
+            .views
+            .iter()
+            .map(|v| expression::expression_view(&grey, &bbox, *v, fer))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expression = calibration.apply(&readings);
         let scores = maps::fer_to_dlut(&expression, INTENSITY);
         all.add_scaled(&scores, area(&bbox) / total_area.max(1.0));
         let emotion = scores.finish().ok_or(VisionError::NoFace)?;
@@ -58,4 +66,32 @@ fn read(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
     }
     let emotion = all.finish().ok_or(VisionError::NoFace)?;
     Ok(PhotoMood { faces, emotion })
+}
+
+/// A face's box and its FER reading through each view asked for.
+pub type FaceViews = ([f32; 4], Vec<expression::Reading>);
+
+/// Every face's box and FER reading through each of `views`, largest face first, before
+/// any calibration: what `moodtune eval photos --dump` writes for fitting
+/// [`crate::vision::calibration`].
+pub fn face_views(
+    bytes: &[u8],
+    limits: &ImageLimits,
+    views: &[expression::View],
+) -> Result<Vec<FaceViews>, VisionError> {
+    let img = decode(bytes, limits)?;
+    let fer = expression::model()?;
+    let mut boxes = faces::faces(&img)?;
+    boxes.truncate(limits.max_faces);
+    let grey = img.to_luma8();
+    boxes
+        .iter()
+        .map(|(b, _)| {
+            let readings = views
+                .iter()
+                .map(|v| expression::expression_view(&grey, b, *v, fer))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((*b, readings))
+        })
+        .collect()
 }
