@@ -1,5 +1,5 @@
 //! The `moodtune` binary end to end, as a person uses it: the console chat over stdin/stdout, the
-//! one-shot `recommend`, `eval text`, `import playlists` and `catalog stats`, on a fresh SQLite
+//! one-shot `recommend`, `eval text`, `eval photos`, `import playlists` and `catalog stats`, on a fresh SQLite
 //! file each time. (Declared in bot/Cargo.toml so that Cargo builds the binary first.)
 
 use std::io::Write;
@@ -240,6 +240,81 @@ fn eval_text_ends_with_the_summary_line() {
         "{text}"
     );
 }
+
+/// `eval photos` reads photos the way the bot does and scores them against labels taken from file
+/// or folder names, or from an `image,emotion` list: a wrong label is counted wrong, a photo
+/// without a face is counted as "no face", an unlabelled photo is skipped.
+#[test]
+fn eval_photos_scores_labelled_faces() {
+    let run = Run::new();
+    let fixture = |name: &str| {
+        format!(
+            "{}/../tests/fixtures/images/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let faces = run.dir.path().join("faces");
+    std::fs::create_dir_all(faces.join("happy")).unwrap();
+    std::fs::copy(fixture("justin.jpg"), faces.join("happy_justin.jpg")).unwrap();
+    std::fs::copy(fixture("astronaut.png"), faces.join("happy/astronaut.png")).unwrap();
+    // A smiling face labelled sad: the reader must not agree with a wrong label.
+    std::fs::copy(fixture("justin_grey.png"), faces.join("sad_justin.png")).unwrap();
+    std::fs::copy(fixture("justin.webp"), faces.join("unlabelled.webp")).unwrap();
+    std::fs::write(faces.join("anger_blank.png"), BLANK_PNG).unwrap();
+    let dump = run.dir.path().join("dump.tsv");
+    let out = run
+        .cmd()
+        .args(["eval", "photos"])
+        .arg(&faces)
+        .arg("--dump")
+        .arg(&dump)
+        .succeed();
+    let text = stdout(&out);
+    // joy: read 3, right 2 -> f1 0.8; sorrow and anger 0 -> macro-F1 0.2667.
+    assert_eq!(
+        text.lines().last().unwrap(),
+        "accuracy=0.5000 macro_f1=0.2667 no_face=0.2500 n=4",
+        "{text}"
+    );
+    assert!(text.contains("joy recall=1.0000 n=2"), "{text}");
+    assert!(text.contains("sorrow recall=0.0000 n=1"), "{text}");
+    // The dump: one line per photo; a face's box, then 4 views x (7 probabilities + 128 channels).
+    let dumped = std::fs::read_to_string(&dump).unwrap();
+    assert_eq!(dumped.lines().count(), 4, "{dumped}");
+    let fields: Vec<usize> = dumped.lines().map(|l| l.split('\t').count()).collect();
+    assert_eq!(fields.iter().filter(|n| **n == 3 + 4 + 4 * 135).count(), 3);
+    // The same photos from a list beside them (paths relative to the list).
+    std::fs::write(
+        faces.join("legend.csv"),
+        "image,emotion\nhappy_justin.jpg,happiness\nsad_justin.png,neutral\n",
+    )
+    .unwrap();
+    let text = stdout(&run.cmd().args(["eval", "photos"]).arg(&faces).succeed());
+    assert_eq!(
+        text.lines().last().unwrap(),
+        "accuracy=1.0000 macro_f1=1.0000 no_face=0.0000 n=1",
+        "{text}"
+    );
+    assert!(text.contains("neutral calm=0.0000 no_face=0 n=1"), "{text}");
+    // Nothing labelled: a clear error, not a table of zeros.
+    let empty = run.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = run
+        .cmd()
+        .args(["eval", "photos"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no labelled photos"));
+}
+
+/// A valid 1x1 PNG: a photo with no face in it.
+const BLANK_PNG: &[u8] = &[
+    137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0,
+    0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4,
+    133, 1, 128, 132, 169, 140, 33, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
+];
 
 /// A file with `phenomenon` fields gets one accuracy line per phenomenon and per language before
 /// the summary line, which stays last; a `none` label is a class of its own.

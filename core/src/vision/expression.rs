@@ -48,14 +48,65 @@ pub struct Reading {
     pub features: [f32; FEATURES],
 }
 
-/// FER on one view of a face: a square crop of `view.scale` times the box (clamped to the
-/// photo), grey 64x64, `(x/255 - 0.5) * 2`.
-pub fn expression_view(
+/// FER on views of a face, all in one run of the model (a batch: on tract four views cost little
+/// more than one). Each view is a square crop of `view.scale` times the box (clamped to the
+/// photo), grey 64x64, `(x/255 - 0.5) * 2`; one reading per view, in order.
+pub fn expression_views(
     grey: &image::GrayImage,
     b: &[f32; 4],
-    view: View,
+    views: &[View],
     fer: &Mutex<Session>,
-) -> Result<Reading, VisionError> {
+) -> Result<Vec<Reading>, VisionError> {
+    if views.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut input: Vec<f32> = Vec::with_capacity(views.len() * 64 * 64);
+    for view in views {
+        let face = crop(grey, b, *view);
+        input.extend(face.pixels().map(|p| (p[0] as f32 / 255.0 - 0.5) * 2.0));
+    }
+    let tensor = Tensor::from_array(([views.len(), 64, 64, 1], input))
+        .map_err(|e| VisionError::Model(e.to_string()))?;
+    let mut session = fer.lock().unwrap_or_else(|e| e.into_inner());
+    let outputs = session
+        .run(ort::inputs![tensor])
+        .map_err(|e| VisionError::Model(e.to_string()))?;
+    let tensor = |i: usize| {
+        outputs[i]
+            .try_extract_tensor::<f32>()
+            .map(|(_, v)| v)
+            .map_err(|e| VisionError::Model(e.to_string()))
+    };
+    let probabilities = tensor(0)?;
+    let features = if outputs.len() > 1 {
+        tensor(1)?
+    } else {
+        &[][..]
+    };
+    let finite = |v: &f32| if v.is_finite() { *v } else { 0.0 };
+    Ok((0..views.len())
+        .map(|i| {
+            let mut reading = Reading {
+                probabilities: [0.0; 7],
+                features: [0.0; FEATURES],
+            };
+            let p = probabilities.get(i * 7..(i + 1) * 7).unwrap_or(&[]);
+            for (o, v) in reading.probabilities.iter_mut().zip(p) {
+                *o = finite(v).max(0.0);
+            }
+            let f = features
+                .get(i * FEATURES..(i + 1) * FEATURES)
+                .unwrap_or(&[]);
+            for (o, v) in reading.features.iter_mut().zip(f) {
+                *o = finite(v);
+            }
+            reading
+        })
+        .collect())
+}
+
+/// One view of a face as FER reads it: grey 64x64.
+fn crop(grey: &image::GrayImage, b: &[f32; 4], view: View) -> image::GrayImage {
     let (w, h) = grey.dimensions();
     let side = (b[2] - b[0]).max(b[3] - b[1]) * view.scale.clamp(0.5, 2.0);
     let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
@@ -68,33 +119,5 @@ pub fn expression_view(
     if view.mirror {
         image::imageops::flip_horizontal_in_place(&mut face);
     }
-    let input: Vec<f32> = face
-        .pixels()
-        .map(|p| (p[0] as f32 / 255.0 - 0.5) * 2.0)
-        .collect();
-    let tensor = Tensor::from_array(([1usize, 64, 64, 1], input))
-        .map_err(|e| VisionError::Model(e.to_string()))?;
-    let mut session = fer.lock().unwrap_or_else(|e| e.into_inner());
-    let outputs = session
-        .run(ort::inputs![tensor])
-        .map_err(|e| VisionError::Model(e.to_string()))?;
-    let tensor = |i: usize| {
-        outputs[i]
-            .try_extract_tensor::<f32>()
-            .map(|(_, v)| v)
-            .map_err(|e| VisionError::Model(e.to_string()))
-    };
-    let mut reading = Reading {
-        probabilities: [0.0; 7],
-        features: [0.0; FEATURES],
-    };
-    for (o, p) in reading.probabilities.iter_mut().zip(tensor(0)?) {
-        *o = if p.is_finite() { p.max(0.0) } else { 0.0 };
-    }
-    if outputs.len() > 1 {
-        for (o, v) in reading.features.iter_mut().zip(tensor(1)?) {
-            *o = if v.is_finite() { *v } else { 0.0 };
-        }
-    }
-    Ok(reading)
+    face
 }

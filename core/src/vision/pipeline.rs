@@ -48,11 +48,7 @@ fn read(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
     let mut faces = Vec::with_capacity(boxes.len());
     let calibration = Calibration::embedded();
     for (bbox, score) in boxes {
-        let readings = calibration
-            .views
-            .iter()
-            .map(|v| expression::expression_view(&grey, &bbox, *v, fer))
-            .collect::<Result<Vec<_>, _>>()?;
+        let readings = expression::expression_views(&grey, &bbox, &calibration.views, fer)?;
         let expression = calibration.apply(&readings);
         let scores = maps::fer_to_dlut(&expression, INTENSITY);
         all.add_scaled(&scores, area(&bbox) / total_area.max(1.0));
@@ -86,12 +82,6 @@ pub fn face_views(
     let grey = img.to_luma8();
     boxes
         .iter()
-        .map(|(b, _)| {
-            let readings = views
-                .iter()
-                .map(|v| expression::expression_view(&grey, b, *v, fer))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok((*b, readings))
-        })
+        .map(|(b, _)| Ok((*b, expression::expression_views(&grey, b, views, fer)?)))
         .collect()
 }
