@@ -60,7 +60,7 @@ pub fn run(global: &Global, source: &Path, dump: Option<&Path>) -> anyhow::Resul
         let outcome = match reader.photo_mood(&bytes, &limits) {
             Ok(mood) => {
                 faces_read += mood.faces.len();
-                Outcome::Read(mood.emotion, mood.faces.len())
+                Outcome::Read(mood.emotion)
             }
             Err(VisionError::NoFace | VisionError::NoMood) => Outcome::NoFace,
             Err(e) => {

@@ -194,8 +194,8 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()>
 /// What reading one photo gave.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// A mood, from this many faces.
-    Read(Emotion, usize),
+    /// A mood.
+    Read(Emotion),
     /// No face (or no mood) was found.
     NoFace,
 }
@@ -222,14 +222,14 @@ impl PhotoReport {
     /// Counts one photo.
     pub fn add(&mut self, label: Expression, outcome: &Outcome) {
         match (label.main_class(), outcome) {
-            (Some(gold), Outcome::Read(e, _)) => {
+            (Some(gold), Outcome::Read(e)) => {
                 self.confusion[gold.index()][e.main_class().index()] += 1
             }
             (Some(gold), Outcome::NoFace) => self.confusion[gold.index()][7] += 1,
             (None, outcome) => {
                 self.neutral += 1;
                 match outcome {
-                    Outcome::Read(e, _) if e.dominant() == Category::PE => self.neutral_calm += 1,
+                    Outcome::Read(e) if e.dominant() == Category::PE => self.neutral_calm += 1,
                     Outcome::Read(..) => {}
                     Outcome::NoFace => self.neutral_no_face += 1,
                 }
@@ -367,12 +367,12 @@ mod tests {
         };
         let (happy, sad, calm) = (mood(Category::PA), mood(Category::NB), mood(Category::PE));
         let mut r = PhotoReport::default();
-        r.add(Expression::Happiness, &Outcome::Read(happy, 1));
-        r.add(Expression::Sadness, &Outcome::Read(happy, 1));
-        r.add(Expression::Sadness, &Outcome::Read(sad, 1));
+        r.add(Expression::Happiness, &Outcome::Read(happy));
+        r.add(Expression::Sadness, &Outcome::Read(happy));
+        r.add(Expression::Sadness, &Outcome::Read(sad));
         r.add(Expression::Anger, &Outcome::NoFace);
-        r.add(Expression::Neutral, &Outcome::Read(happy, 1));
-        r.add(Expression::Neutral, &Outcome::Read(calm, 1));
+        r.add(Expression::Neutral, &Outcome::Read(happy));
+        r.add(Expression::Neutral, &Outcome::Read(calm));
         assert_eq!(r.n(), 4);
         assert_eq!(r.neutral, 2);
         assert_eq!(r.neutral_calm, 1);
