@@ -122,6 +122,61 @@ fn console_chat_answers_every_kind_of_input() {
     assert_eq!(links, 30, "{text}");
 }
 
+/// The NetEase song ids linked in console output, in order.
+fn song_ids(text: &str) -> Vec<String> {
+    text.split("song?id=")
+        .skip(1)
+        .map(|rest| rest.chars().take_while(char::is_ascii_digit).collect())
+        .collect()
+}
+
+#[test]
+fn the_console_remembers_ratings_and_moods_across_runs_until_forgotten() {
+    let run = Run::new();
+    let sad = "下雨天一个人，有点难过\n";
+    let first = run.chat(format!("{sad}/dislike 1\n/like 2\n/like 99\n/history\n").as_bytes());
+    let text = stdout(&first);
+    assert!(first.status.success(), "{text}");
+    let songs = song_ids(&text);
+    assert!(
+        text.contains("Rate a song: /like N or /dislike N."),
+        "{text}"
+    );
+    assert!(text.contains("you won't get"), "{text}");
+    assert!(text.contains("👍 Noted"), "{text}");
+    assert!(text.contains("Use /like N or /dislike N"), "{text}");
+    assert!(
+        text.contains("Your last moods:") && text.contains("(message)"),
+        "{text}"
+    );
+    // The salt that keys the person is kept privately beside the database.
+    let salt = run.dir.path().join("m.db.salt");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&salt).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+
+    // A new run knows the person: the history is there, the disliked song stays away.
+    let second = run.chat(format!("/history\n{sad}/forget\n/history\n").as_bytes());
+    let text = stdout(&second);
+    assert!(second.status.success(), "{text}");
+    let (history, rest) = text.split_once("Page 1 of 1").expect("a history page");
+    assert!(
+        history.contains("♥ ") && history.contains(&songs[1]),
+        "{history}"
+    );
+    let again = song_ids(rest);
+    assert_eq!(again.len(), 10, "{rest}");
+    assert!(
+        !again.contains(&songs[0]),
+        "the disliked song came back: {rest}"
+    );
+    assert!(rest.contains("(2 moods, 2 ratings)"), "{rest}");
+    assert!(rest.contains("Nothing here yet"), "{rest}");
+}
+
 #[test]
 fn each_listener_gets_an_own_list_that_stays_for_the_day() {
     let run = Run::new();

@@ -109,8 +109,10 @@ async fn messages_in_dms_and_guilds() {
         .map(|o| (o["name"].as_str().unwrap(), o["type"].as_i64().unwrap()))
         .collect();
     assert_eq!(opts, [("text", 3), ("image", 11)]);
-    assert_eq!(cmds[1]["name"], CONTEXT_MENU);
-    assert_eq!(cmds[1]["type"], 3);
+    let names: Vec<&str> = cmds.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["mood", "history", "forget", CONTEXT_MENU]);
+    assert_eq!(cmds[3]["type"], 3);
+    assert_eq!(cmds[1]["options"][0]["name"], "page");
 
     // DM text: an embed with the mood and ten linked songs, replying to the message, with buttons.
     let dm = 7001;
@@ -459,5 +461,83 @@ async fn slash_commands_context_menu_and_buttons() {
         cb[0].body
     );
 
+    bot.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_history_and_forget_stay_private() {
+    let bot = start().await;
+    let f = &bot.fake;
+    let (ann, bob) = (user(42, "ann"), user(43, "bob"));
+    let ch = 9002;
+    let command = |who: &Value, data: Value| {
+        let id = f.id();
+        f.dispatch(
+            "INTERACTION_CREATE",
+            interaction(id, 2, ch, who.clone(), "en-US", data),
+        );
+        id
+    };
+    let press = |who: &Value, custom_id: &str| {
+        let id = f.id();
+        f.dispatch(
+            "INTERACTION_CREATE",
+            button_press(id, f.id(), ch, who.clone(), "en-US", custom_id),
+        );
+        id
+    };
+
+    // A list has a page row and four rows of 👍 / 👎 (Discord's five rows).
+    let i = command(
+        &ann,
+        json!({"id": "1", "name": "mood", "type": 1,
+               "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]}),
+    );
+    let cb = f.wait_for("/mood", 1, WAIT, callback_of(i)).await;
+    let data = &cb[0].body["data"];
+    let rows = data["components"].as_array().unwrap();
+    assert_eq!(rows.len(), 5, "{data}");
+    assert_eq!(rows[1]["components"][0]["label"], "👍 1");
+    let ids = custom_ids(&data["components"]);
+    let rated: Vec<&String> = ids.iter().filter(|c| c.starts_with("r")).collect();
+    assert_eq!(rated.len(), 20, "{ids:?}");
+    let song = |n: usize| {
+        rated[n]
+            .split_once(':')
+            .map(|(_, id)| id.to_string())
+            .unwrap()
+    };
+
+    // Ann rates two songs, Bob one: each hears back privately.
+    let i = press(&ann, &format!("r-:{}", song(0)));
+    let cb = f.wait_for("👎", 1, WAIT, callback_of(i)).await;
+    assert_eq!(cb[0].body["data"]["flags"], 64, "ephemeral");
+    assert!(cb[0].body["data"]["content"]
+        .as_str()
+        .unwrap()
+        .contains("won't get"));
+    let i = press(&ann, &format!("r+:{}", song(1)));
+    f.wait_for("👍", 1, WAIT, callback_of(i)).await;
+    let i = press(&bob, &format!("r+:{}", song(2)));
+    f.wait_for("Bob's 👍", 1, WAIT, callback_of(i)).await;
+
+    // /history: only Ann sees it (ephemeral), with her liked song and not Bob's.
+    let i = command(&ann, json!({"id": "2", "name": "history", "type": 1}));
+    let cb = f.wait_for("/history", 1, WAIT, callback_of(i)).await;
+    let data = &cb[0].body["data"];
+    assert_eq!(data["flags"], 64, "ephemeral: {data}");
+    let d = data["embeds"][0]["description"].as_str().unwrap();
+    assert!(
+        d.contains("Your last moods:") && d.contains("Songs you liked:"),
+        "{d}"
+    );
+    assert!(d.contains(&song(1)) && !d.contains(&song(2)), "{d}");
+
+    // /forget: Ann's mood and two ratings go; she is told privately.
+    let i = command(&ann, json!({"id": "3", "name": "forget", "type": 1}));
+    let cb = f.wait_for("/forget", 1, WAIT, callback_of(i)).await;
+    assert_eq!(cb[0].body["data"]["flags"], 64);
+    let said = cb[0].body["data"]["content"].as_str().unwrap();
+    assert!(said.contains("(1 moods, 2 ratings)"), "{said}");
     bot.shutdown().await;
 }

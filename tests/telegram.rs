@@ -428,7 +428,10 @@ async fn telegram_429_is_retried_and_inline_queries_answered() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["mood", "cheer", "lang", "help", "start"]);
+    assert_eq!(
+        names,
+        ["mood", "cheer", "history", "forget", "lang", "help", "start"]
+    );
     assert_eq!(menus[1]["language_code"], "zh");
     f.push(text_update(f.message_id(), 42, 42, "/help"));
     let sent = f.wait_for("sendMessage", 6, WAIT).await;
@@ -533,4 +536,121 @@ async fn shutdown_finishes_the_update_in_hand() {
     );
     assert_eq!(reply_to(&sent[0]), m);
     assert_eq!(links(sent[0]["text"].as_str().unwrap()), 10);
+}
+
+/// A press of `data` by user `who` under the bot's message `message_id` in `who`'s private chat.
+fn press_by(who: i64, id: &str, message_id: i64, data: &str) -> Value {
+    let mut press = button_press(id, message_id, "Your mood:", data);
+    press["callback_query"]["from"]["id"] = json!(who);
+    press["callback_query"]["message"]["chat"]["id"] = json!(who);
+    press
+}
+
+/// The callback data of the button labelled `label` in a reply's keyboard.
+fn button(call: &Value, label: &str) -> String {
+    call["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter())
+        .find(|b| b["text"] == label)
+        .and_then(|b| b["callback_data"].as_str())
+        .unwrap_or_else(|| panic!("no button {label}: {call}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn songs_are_rated_remembered_and_forgotten() {
+    let bot = start(50).await;
+    let f = &bot.fake;
+    let answers = |n: usize| f.wait_for("answerCallbackQuery", n, WAIT);
+
+    // Every list has 👍 and 👎 for each of its songs, numbered as shown.
+    f.push(text_update(
+        f.message_id(),
+        42,
+        42,
+        "I failed my exam and I feel awful",
+    ));
+    let sent = f.wait_for("sendMessage", 1, WAIT).await;
+    let list = &sent[0];
+    let rows = list["reply_markup"]["inline_keyboard"].as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        5,
+        "page row + two 👍 rows + two 👎 rows: {list}"
+    );
+    assert_eq!(rows[1][0]["text"], "👍 1");
+    assert_eq!(rows[4][4]["text"], "👎 10");
+    let songs = song_ids(list["text"].as_str().unwrap());
+    let (dislike, like) = (button(list, "👎 1"), button(list, "👍 2"));
+    assert_eq!(dislike, format!("r-:{}", songs[0]));
+    assert_eq!(like, format!("r+:{}", songs[1]));
+
+    // Ann rates: each press is answered with a short note naming the song.
+    let msg = f.message_id();
+    f.push(press_by(42, "p1", msg, &dislike));
+    f.push(press_by(42, "p2", msg, &like));
+    answers(2).await;
+    // The same button pressed by Bob rates it for Bob, never for Ann; a forged id is refused.
+    f.push(press_by(43, "p3", msg, &button(list, "👍 3")));
+    f.push(press_by(42, "p4", msg, "r+:1"));
+    let notes = answers(4).await;
+    let note = |id: &str| {
+        let n = notes.iter().find(|n| n["callback_query_id"] == id).unwrap();
+        n["text"].as_str().unwrap().to_string()
+    };
+    assert!(note("p1").contains("won't get"), "{notes:?}");
+    assert!(note("p2").starts_with("👍 Noted"), "{notes:?}");
+    assert!(note("p3").starts_with("👍 Noted"), "{notes:?}");
+    assert!(note("p4").contains("can't find"), "{notes:?}");
+
+    // The same message again: the disliked song never comes back.
+    f.push(text_update(
+        f.message_id(),
+        42,
+        42,
+        "I failed my exam and I feel awful",
+    ));
+    let sent = f.wait_for("sendMessage", 2, WAIT).await;
+    let again = song_ids(sent[1]["text"].as_str().unwrap());
+    assert_eq!(again.len(), 10);
+    assert!(!again.contains(&songs[0]), "{again:?}");
+
+    // /history: two moods, one liked song (Ann's, not Bob's).
+    f.push(text_update(f.message_id(), 42, 42, "/history"));
+    let sent = f.wait_for("sendMessage", 3, WAIT).await;
+    let h = sent[2]["text"].as_str().unwrap();
+    assert!(
+        h.contains("Your last moods:") && h.contains("Songs you liked:"),
+        "{h}"
+    );
+    assert_eq!(h.matches("(message)").count(), 2, "{h}");
+    assert_eq!(h.matches('♥').count(), 1, "{h}");
+    assert!(h.contains(&songs[1]) && !h.contains(&songs[2]), "{h}");
+    // In a group it stays private.
+    f.push(text_update(f.message_id(), -100, 42, "/history"));
+    let sent = f.wait_for("sendMessage", 4, WAIT).await;
+    assert!(
+        sent[3]["text"].as_str().unwrap().contains("private chat"),
+        "{}",
+        sent[3]
+    );
+
+    // /forget: everything about Ann goes, and she is told how much.
+    f.push(text_update(f.message_id(), 42, 42, "/forget"));
+    let sent = f.wait_for("sendMessage", 5, WAIT).await;
+    let said = sent[4]["text"].as_str().unwrap();
+    assert!(said.contains("(2 moods, 2 ratings)"), "{said}");
+    f.push(text_update(f.message_id(), 42, 42, "/history"));
+    let sent = f.wait_for("sendMessage", 6, WAIT).await;
+    assert!(
+        sent[5]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Nothing here yet"),
+        "{}",
+        sent[5]
+    );
+    bot.shutdown().await;
 }

@@ -25,6 +25,14 @@ pub enum Command {
     More,
     /// Songs to cheer up: for a text, or after the last mood.
     Cheer,
+    /// 👍 a song of the last list (the console; buttons elsewhere).
+    Like,
+    /// 👎 a song of the last list (the console; buttons elsewhere).
+    Dislike,
+    /// The person's last moods and liked songs, paged.
+    History,
+    /// Deletes everything remembered about the person.
+    Forget,
     /// Switches the reply language.
     Lang,
     /// Lists the commands.
@@ -37,10 +45,14 @@ pub enum Command {
 
 impl Command {
     /// Every command, in the order /help lists them.
-    pub const ALL: [Command; 7] = [
+    pub const ALL: [Command; 11] = [
         Command::Mood,
         Command::More,
         Command::Cheer,
+        Command::Like,
+        Command::Dislike,
+        Command::History,
+        Command::Forget,
         Command::Lang,
         Command::Help,
         Command::Start,
@@ -53,6 +65,10 @@ impl Command {
             Command::Mood => "mood",
             Command::More => "more",
             Command::Cheer => "cheer",
+            Command::Like => "like",
+            Command::Dislike => "dislike",
+            Command::History => "history",
+            Command::Forget => "forget",
             Command::Lang => "lang",
             Command::Help => "help",
             Command::Start => "start",
@@ -68,15 +84,21 @@ impl Command {
         }
     }
 
-    /// Whether `platform` offers this command. Telegram pages with buttons and cannot be left;
-    /// Discord offers only `/mood` (its pages are buttons too); the console has no per-user
-    /// language (its `/start` shows the help, as its welcome does).
+    /// Whether `platform` offers this command. Telegram pages and rates with buttons and cannot
+    /// be left; Discord offers `/mood` and the memory commands (its pages and ratings are buttons
+    /// too); the console rates by number and has no per-user language (its `/start` shows the
+    /// help, as its welcome does).
     pub fn on(self, platform: Platform) -> bool {
         use Command::*;
         match platform {
-            Platform::Telegram => matches!(self, Mood | Cheer | Lang | Help | Start),
-            Platform::Discord => matches!(self, Mood),
-            Platform::Console => matches!(self, Mood | More | Cheer | Help | Start | Quit),
+            Platform::Telegram => {
+                matches!(self, Mood | Cheer | History | Forget | Lang | Help | Start)
+            }
+            Platform::Discord => matches!(self, Mood | History | Forget),
+            Platform::Console => matches!(
+                self,
+                Mood | More | Cheer | Like | Dislike | History | Forget | Help | Start | Quit
+            ),
         }
     }
 
@@ -89,6 +111,8 @@ impl Command {
     pub fn args(self, lang: Lang) -> &'static str {
         match self {
             Command::Mood | Command::Cheer => lang.messages().arg_text,
+            Command::Like | Command::Dislike => lang.messages().arg_number,
+            Command::History => lang.messages().arg_page,
             Command::Lang => "zh|en",
             _ => "",
         }
@@ -101,6 +125,10 @@ impl Command {
             Command::Mood => m.cmd_mood,
             Command::More => m.cmd_more,
             Command::Cheer => m.cmd_cheer,
+            Command::Like => m.cmd_like,
+            Command::Dislike => m.cmd_dislike,
+            Command::History => m.cmd_history,
+            Command::Forget => m.cmd_forget,
             Command::Lang => m.cmd_lang,
             Command::Help => m.cmd_help,
             Command::Start => m.cmd_start,

@@ -1,18 +1,23 @@
 //! The console adapter: a chat in the terminal (or over any byte stream, which is how it is tested).
 //!
-//! Each line is a message: plain text is a mood; `/mood TEXT`, `/more`, `/help` and `/quit` are
-//! commands. Lines are read as bytes with a cap, so invalid UTF-8 or a huge paste gets a short
+//! Each line is a message: plain text is a mood; `/mood TEXT`, `/more`, `/cheer`, `/like N`,
+//! `/dislike N`, `/history`, `/forget`, `/help` and `/quit` are commands (the table's). The
+//! console is one local person, remembered like a chat platform's users. Lines are read as bytes with a cap, so invalid UTF-8 or a huge paste gets a short
 //! reply instead of an error or unbounded memory.
 
 use std::sync::Arc;
 
-use moodtune_core::{Emotion, Engine, RecommendError};
+use moodtune_core::{Emotion, Engine, RecommendError, Verdict};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::commands::{self, help_text, Command, Platform};
+use crate::memory::history_text;
 use crate::messages::Lang;
 use crate::pipeline::{Answer, Ask, Pipeline, PipelineOptions};
 use crate::render;
+
+/// The console's one person, as the memory knows them (the key is salted like everyone's).
+const LOCAL_USER: u64 = 0;
 
 /// Bytes kept from one input line; the rest of a longer line is read and dropped.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -143,9 +148,12 @@ where
         engine,
         PipelineOptions {
             k: opts.k,
+            local_user: Some(LOCAL_USER),
             ..PipelineOptions::new("console")
         },
     );
+    // The songs of the last list by their shown numbers, for `/like N` and `/dislike N`.
+    let mut shown: Vec<(usize, i64)> = Vec::new();
     output
         .write_all(format!("{}\n", m.welcome).as_bytes())
         .await?;
@@ -200,6 +208,16 @@ where
                         lift: true,
                     }),
                 },
+                Parsed::Command(c @ (Command::Like | Command::Dislike), arg) => {
+                    let verdict = if c == Command::Like {
+                        Verdict::Like
+                    } else {
+                        Verdict::Dislike
+                    };
+                    Err(rate(&pipeline, &shown, verdict, arg, lang).await)
+                }
+                Parsed::Command(Command::History, arg) => Err(history(&pipeline, arg, lang).await),
+                Parsed::Command(Command::Forget, _) => Err(forget(&pipeline, lang).await),
                 Parsed::Command(Command::Cheer, arg) => Ok(Ask::Cheer(arg.to_string())),
                 Parsed::Command(Command::Mood, arg) => Ok(Ask::Text(arg.to_string())),
                 Parsed::Mood(text) => Ok(Ask::Text(text.to_string())),
@@ -210,11 +228,20 @@ where
         let reply = match ask {
             Err(note) => note,
             Ok(ask) => {
+                let rating = pipeline.memory_days() > 0;
                 let deliver = |answer: Answer| {
                     let reply = match &answer {
                         Answer::Songs(rec) => {
                             last = Some((rec.emotion, rec.offset + rec.tracks.len(), rec.lifted));
-                            render::plain(rec, lang)
+                            shown = (rec.offset + 1..)
+                                .zip(rec.tracks.iter().map(|t| t.info.id))
+                                .collect();
+                            let mut out = render::plain(rec, lang);
+                            if rating && !rec.tracks.is_empty() {
+                                out.push_str(m.rate_hint);
+                                out.push('\n');
+                            }
+                            out
                         }
                         other => format!("{}\n", other.note(lang).unwrap_or_default()),
                     };
@@ -228,6 +255,57 @@ where
         output.write_all(reply.as_bytes()).await?;
     }
     output.flush().await
+}
+
+/// `/like N` or `/dislike N`: the verdict on song N of the last list.
+async fn rate(
+    pipeline: &Pipeline,
+    shown: &[(usize, i64)],
+    verdict: Verdict,
+    arg: &str,
+    lang: Lang,
+) -> String {
+    let m = lang.messages();
+    let wanted = arg.trim().trim_start_matches('#').parse::<usize>().ok();
+    let Some((_, track)) = shown.iter().find(|(n, _)| Some(*n) == wanted) else {
+        return format!("{}\n", m.rate_usage);
+    };
+    match pipeline.rate(None, *track, verdict).await {
+        Ok(song) => {
+            let said = match verdict {
+                Verdict::Like => m.rated_like,
+                Verdict::Dislike => m.rated_dislike,
+            };
+            format!("{}\n", said.replace("{song}", &song.name))
+        }
+        Err(why) => format!("{}\n", why.note(lang)),
+    }
+}
+
+/// `/history [PAGE]`.
+async fn history(pipeline: &Pipeline, arg: &str, lang: Lang) -> String {
+    let page = arg.trim().parse::<usize>().unwrap_or(1).saturating_sub(1);
+    match pipeline.history(None, page).await {
+        Ok(h) => format!(
+            "{}\n",
+            history_text(&h, lang, pipeline.memory_days(), str::to_owned)
+        ),
+        Err(why) => format!("{}\n", why.note(lang)),
+    }
+}
+
+/// `/forget`.
+async fn forget(pipeline: &Pipeline, lang: Lang) -> String {
+    match pipeline.forget(None).await {
+        Ok(gone) => format!(
+            "{}\n",
+            lang.messages()
+                .forgot
+                .replace("{moods}", &gone.moods.to_string())
+                .replace("{ratings}", &gone.ratings.to_string())
+        ),
+        Err(why) => format!("{}\n", why.note(lang)),
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +324,10 @@ mod tests {
             ("/quit", Parsed::Command(Command::Quit, "")),
             ("/exit", Parsed::Command(Command::Quit, "")),
             ("/start", Parsed::Command(Command::Start, "")),
+            ("/like 3", Parsed::Command(Command::Like, "3")),
+            ("/dislike 10", Parsed::Command(Command::Dislike, "10")),
+            ("/history 2", Parsed::Command(Command::History, "2")),
+            ("/forget", Parsed::Command(Command::Forget, "")),
             ("/lang zh", Parsed::Unknown),
             ("/dance", Parsed::Unknown),
             ("   ", Parsed::Nothing),

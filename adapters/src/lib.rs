@@ -11,6 +11,7 @@ pub mod commands;
 pub mod console;
 pub mod discord;
 pub mod http;
+pub mod memory;
 pub mod messages;
 pub mod metrics;
 pub mod outcome;

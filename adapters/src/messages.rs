@@ -165,6 +165,48 @@ pub struct Messages {
     pub discord_different_button: &'static str,
     /// Discord: answer to "Different vibe".
     pub discord_different_hint: &'static str,
+    /// Description of /history.
+    pub cmd_history: &'static str,
+    /// Description of /forget.
+    pub cmd_forget: &'static str,
+    /// Description of /like.
+    pub cmd_like: &'static str,
+    /// Description of /dislike.
+    pub cmd_dislike: &'static str,
+    /// Argument placeholder of /like and /dislike.
+    pub arg_number: &'static str,
+    /// Argument placeholder of /history.
+    pub arg_page: &'static str,
+    /// After a 👍; `{song}` is replaced.
+    pub rated_like: &'static str,
+    /// After a 👎; `{song}` is replaced.
+    pub rated_dislike: &'static str,
+    /// Console: the line under a list that says how to rate it.
+    pub rate_hint: &'static str,
+    /// /like or /dislike without a number of the last list.
+    pub rate_usage: &'static str,
+    /// Heading of the moods in /history.
+    pub history_moods: &'static str,
+    /// Heading of the liked songs in /history.
+    pub history_liked: &'static str,
+    /// /history with nothing stored; `{days}` is replaced.
+    pub history_empty: &'static str,
+    /// Last line of /history; `{page}`, `{pages}` and `{days}` are replaced.
+    pub history_footer: &'static str,
+    /// A mood read from a message, in /history.
+    pub source_text: &'static str,
+    /// A mood read from a photo, in /history.
+    pub source_photo: &'static str,
+    /// A mood for which songs to cheer up were asked, in /history.
+    pub source_cheer: &'static str,
+    /// Button: older history.
+    pub older_button: &'static str,
+    /// Button: newer history.
+    pub newer_button: &'static str,
+    /// After /forget; `{moods}` and `{ratings}` are replaced.
+    pub forgot: &'static str,
+    /// /history or /forget in a group chat.
+    pub private_only: &'static str,
 }
 
 /// The text of each engine error in one language other than the engine's own English.
@@ -194,6 +236,10 @@ pub struct ErrorTexts {
     pub photo_no_face: &'static str,
     /// People in the photo, but no mood read from them.
     pub photo_no_mood: &'static str,
+    /// A rating of a song no longer in the catalog.
+    pub unknown_song: &'static str,
+    /// Memory is turned off.
+    pub memory_off: &'static str,
 }
 
 impl Messages {
@@ -208,6 +254,8 @@ impl Messages {
             RecommendError::NoEmotion => t.no_emotion.to_string(),
             RecommendError::EmptyCatalog => t.empty_catalog.to_string(),
             RecommendError::Storage(_) => t.storage.to_string(),
+            RecommendError::UnknownSong => t.unknown_song.to_string(),
+            RecommendError::MemoryOff => t.memory_off.to_string(),
             RecommendError::Photo(p) => match p {
                 VisionError::TooLarge { max, .. } => t
                     .photo_too_large
@@ -270,6 +318,27 @@ static EN: Messages = Messages {
     discord_usage: "Tell me how you feel: /mood text:有点难过, or attach a selfie with /mood image:.",
     discord_different_button: "Different vibe",
     discord_different_hint: "Tell me a different mood with /mood text:..., or mention me with a few words.",
+    cmd_history: "your last moods and the songs you liked",
+    cmd_forget: "delete everything I remember about you",
+    cmd_like: "👍 song N of the last list: more like it",
+    cmd_dislike: "👎 song N of the last list: never again",
+    arg_number: "N",
+    arg_page: "[PAGE]",
+    rated_like: "👍 Noted: more songs like “{song}” for you.",
+    rated_dislike: "👎 Noted: you won't get “{song}” from me again.",
+    rate_hint: "Rate a song: /like N or /dislike N.",
+    rate_usage: "Use /like N or /dislike N with the number of a song in the last list.",
+    history_moods: "Your last moods:",
+    history_liked: "Songs you liked:",
+    history_empty: "Nothing here yet. Tell me how you feel: I keep your moods and the songs you rate for {days} days, and /forget deletes them.",
+    history_footer: "Page {page} of {pages}. Kept for {days} days; /forget deletes everything.",
+    source_text: "message",
+    source_photo: "photo",
+    source_cheer: "cheer up",
+    older_button: "Older ▸",
+    newer_button: "◂ Newer",
+    forgot: "Done: I forgot everything about you ({moods} moods, {ratings} ratings).",
+    private_only: "Your history is yours alone: ask me in a private chat.",
 };
 
 static ZH: Messages = Messages {
@@ -313,6 +382,27 @@ static ZH: Messages = Messages {
     discord_usage: "告诉我你的心情：/mood text:有点难过，或者用 /mood image: 发一张自拍。",
     discord_different_button: "换个心情",
     discord_different_hint: "用 /mood text:... 告诉我另一种心情，或者 @我 说几个字。",
+    cmd_history: "最近的心情和你喜欢的歌",
+    cmd_forget: "删除我记住的关于你的一切",
+    cmd_like: "👍 上一批的第 N 首：多来点这样的",
+    cmd_dislike: "👎 上一批的第 N 首：别再推荐",
+    arg_number: "N",
+    arg_page: "[页码]",
+    rated_like: "👍 记下了：会多给你推荐像《{song}》这样的歌。",
+    rated_dislike: "👎 记下了：不会再给你推荐《{song}》。",
+    rate_hint: "给歌打分：/like N 或 /dislike N。",
+    rate_usage: "用法：/like N 或 /dislike N，N 是上一批歌里的序号。",
+    history_moods: "最近的心情：",
+    history_liked: "你喜欢的歌：",
+    history_empty: "这里还什么都没有。告诉我你的心情吧：你的心情和打过分的歌我会保存 {days} 天，/forget 可以全部删除。",
+    history_footer: "第 {page}/{pages} 页。保存 {days} 天；/forget 删除全部。",
+    source_text: "文字",
+    source_photo: "照片",
+    source_cheer: "打气",
+    older_button: "更早 ▸",
+    newer_button: "◂ 较新",
+    forgot: "好了，关于你的一切我都忘了（{moods} 条心情，{ratings} 个评分）。",
+    private_only: "你的记录只属于你：请私聊我查看。",
 };
 
 static ZH_ERRORS: ErrorTexts = ErrorTexts {
@@ -328,6 +418,8 @@ static ZH_ERRORS: ErrorTexts = ErrorTexts {
     photo_damaged: "这张照片打不开，好像损坏了，换一张试试？",
     photo_no_face: "照片里我没看到人脸，用文字告诉我你的心情好吗？",
     photo_no_mood: "这张照片我读不出心情，用文字告诉我好吗？",
+    unknown_song: "这首歌已经找不到了，没能记下。",
+    memory_off: "这里不保存任何记录：关于你的一切都没有存下来。",
 };
 
 /// The HTTP API's own texts, beside the engine's error texts it returns as they are. The API
@@ -426,6 +518,8 @@ mod tests {
                 RecommendError::TooLong { max: 7 },
                 RecommendError::NoEmotion,
                 RecommendError::EmptyCatalog,
+                RecommendError::UnknownSong,
+                RecommendError::MemoryOff,
             ];
             for e in errs {
                 let s = m.error(&e);

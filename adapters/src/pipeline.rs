@@ -9,7 +9,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use moodtune_core::{Emotion, Engine, Listener, RecommendError, Recommendation, VisionError};
+use moodtune_core::{
+    Emotion, Engine, Forgotten, History, Listener, MoodSource, RecommendError, Recommendation,
+    Taste, TrackInfo, UserKey, Verdict, VisionError,
+};
 
 use crate::messages::Lang;
 use crate::metrics::Metrics;
@@ -20,6 +23,9 @@ use crate::ratelimit::RateLimiter;
 pub const DEFAULT_BURST: u32 = 5;
 /// See [`DEFAULT_BURST`].
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(6);
+/// Ratings and history pages a user may ask for at once, then one a second: a person rating a
+/// list presses buttons faster than they ask for moods.
+pub const MEMORY_BURST: u32 = 20;
 /// Largest photo downloaded by default (Telegram's own bot download limit is 20 MB).
 pub const DEFAULT_MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
 
@@ -120,13 +126,37 @@ impl Answer {
     pub fn code(&self) -> &'static str {
         match self {
             Answer::Songs(_) => "ok",
-            Answer::Refused(RecommendError::Storage(e)) => {
-                tracing::error!(error = %e, "storage failed");
-                "storage_unavailable"
-            }
-            Answer::Refused(e) => e.code(),
+            Answer::Refused(e) => Answer::code_of(e),
             Answer::RateLimited(_) => "rate_limited",
             Answer::DownloadFailed => "download_failed",
+        }
+    }
+
+    fn code_of(e: &RecommendError) -> &'static str {
+        if let RecommendError::Storage(e) = e {
+            tracing::error!(error = %e, "storage failed");
+        }
+        e.code()
+    }
+}
+
+/// Why a rating, a history page or a forgetting was not done.
+#[derive(Debug)]
+pub enum MemoryRefusal {
+    /// The engine refused (memory off, an unknown song, the database down): the user reads
+    /// `Messages::error`.
+    Refused(RecommendError),
+    /// Over the memory's own rate limit; allowed again after this long.
+    RateLimited(Duration),
+}
+
+impl MemoryRefusal {
+    /// What the user reads, in `lang`.
+    pub fn note(&self, lang: Lang) -> String {
+        let m = lang.messages();
+        match self {
+            MemoryRefusal::Refused(e) => m.error(e),
+            MemoryRefusal::RateLimited(wait) => m.rate_limited(*wait),
         }
     }
 }
@@ -136,6 +166,8 @@ impl Answer {
 pub struct Pipeline {
     engine: Arc<Engine>,
     limiter: RateLimiter,
+    memory_limiter: RateLimiter,
+    local_user: Option<u64>,
     metrics: Arc<Metrics>,
     adapter: &'static str,
     k: usize,
@@ -157,6 +189,9 @@ pub struct PipelineOptions {
     pub max_photo_bytes: u64,
     /// Where requests are counted (shared with the other adapters of the process).
     pub metrics: Arc<Metrics>,
+    /// Who a request without a user is, for the memory (the console's one local person); `None`
+    /// remembers nothing for such requests.
+    pub local_user: Option<u64>,
 }
 
 impl PipelineOptions {
@@ -169,6 +204,7 @@ impl PipelineOptions {
             every: DEFAULT_EVERY,
             max_photo_bytes: DEFAULT_MAX_PHOTO_BYTES,
             metrics: Arc::default(),
+            local_user: None,
         }
     }
 }
@@ -179,6 +215,11 @@ impl Pipeline {
         Pipeline {
             engine,
             limiter: RateLimiter::new(opts.burst, opts.every),
+            memory_limiter: RateLimiter::new(
+                if opts.burst == 0 { 0 } else { MEMORY_BURST },
+                Duration::from_secs(1),
+            ),
+            local_user: opts.local_user,
             metrics: opts.metrics,
             adapter: opts.adapter,
             k: opts.k.clamp(1, 20),
@@ -252,15 +293,24 @@ impl Pipeline {
             }
         }
         // Each person gets their own selection for a mood, stable for the day (and so across
-        // "More like this" pages); a local user gets the plain best-first ranking.
+        // "More like this" pages); a local user gets the plain best-first ranking. Both get what
+        // their ratings taught (no history: the normal ranking).
         let listener = user.map(Listener::today).unwrap_or(Listener::ANYONE);
+        let person = self.person(user);
+        let taste = self.taste(person.as_ref()).await;
         let lift = matches!(ask, Ask::Cheer(_));
+        let source = match (&ask, lift) {
+            (Ask::Photo(_), _) => Some(MoodSource::Photo),
+            (Ask::Text(_) | Ask::Cheer(_), true) => Some(MoodSource::Cheer),
+            (Ask::Text(_) | Ask::Cheer(_), false) => Some(MoodSource::Text),
+            (Ask::More { .. }, _) => None,
+        };
         let result = match ask {
             Ask::Text(text) | Ask::Cheer(text) => {
                 working.await;
                 match self.engine.read_text(&text) {
                     Ok((emotion, cues)) => self
-                        .page(&emotion, 0, lift, listener)
+                        .page(&emotion, 0, lift, listener, &taste)
                         .await
                         .map(|rec| Recommendation { cues, ..rec }),
                     Err(e) => Err(e),
@@ -272,7 +322,7 @@ impl Pipeline {
                 lift,
             } => {
                 working.await;
-                self.page(&emotion, offset, lift, listener).await
+                self.page(&emotion, offset, lift, listener, &taste).await
             }
             Ask::Photo(photo) => {
                 let too_large = |bytes: u64| {
@@ -301,7 +351,7 @@ impl Pipeline {
                 };
                 match self.engine.photo_mood(bytes).await {
                     Ok(mood) => self
-                        .page(&mood.emotion, 0, false, listener)
+                        .page(&mood.emotion, 0, false, listener, &taste)
                         .await
                         .map(|rec| Recommendation {
                             faces: mood.faces.len(),
@@ -312,9 +362,101 @@ impl Pipeline {
             }
         };
         match result {
-            Ok(rec) => Answer::Songs(rec),
+            Ok(rec) => {
+                if let (Some(person), Some(source)) = (&person, source) {
+                    // A mood that cannot be remembered still gets its songs.
+                    if let Err(e) = self
+                        .engine
+                        .remember_mood(person, &rec.emotion, source)
+                        .await
+                    {
+                        tracing::warn!(adapter = self.adapter, error = %e, "mood not remembered");
+                    }
+                }
+                Answer::Songs(rec)
+            }
             Err(e) => Answer::Refused(e),
         }
+    }
+
+    /// The memory's key for a request's user (or the local person).
+    fn person(&self, user: Option<u64>) -> Option<UserKey> {
+        user.or(self.local_user)
+            .map(|id| self.engine.user_key(self.adapter, id))
+    }
+
+    /// What a person's ratings say; the plain ranking when there is no person or the store
+    /// cannot say (the songs matter more than the taste).
+    async fn taste(&self, person: Option<&UserKey>) -> Taste {
+        let Some(person) = person else {
+            return Taste::default();
+        };
+        match self.engine.taste(person).await {
+            Ok(taste) => taste,
+            Err(e) => {
+                tracing::warn!(adapter = self.adapter, error = %e, "taste unavailable");
+                Taste::default()
+            }
+        }
+    }
+
+    /// Days the memory keeps a person's moods and ratings (0: nothing is kept).
+    pub fn memory_days(&self) -> u32 {
+        self.engine.config().memory_days
+    }
+
+    /// Runs one memory request for `user` inside its span, under the memory's own rate limit.
+    async fn remembering<T>(
+        &self,
+        endpoint: &'static str,
+        user: Option<u64>,
+        work: impl AsyncFnOnce(UserKey) -> Result<T, RecommendError>,
+    ) -> Result<T, MemoryRefusal> {
+        let request = async {
+            let result = match self.person(user) {
+                None => Err(MemoryRefusal::Refused(RecommendError::MemoryOff)),
+                Some(person) => match user.map(|u| self.memory_limiter.check(u)) {
+                    Some(Err(wait)) => Err(MemoryRefusal::RateLimited(wait)),
+                    _ => work(person).await.map_err(MemoryRefusal::Refused),
+                },
+            };
+            let code = match &result {
+                Ok(_) => "ok",
+                Err(MemoryRefusal::RateLimited(_)) => "rate_limited",
+                Err(MemoryRefusal::Refused(e)) => Answer::code_of(e),
+            };
+            (result, code)
+        };
+        traced(&self.metrics, self.adapter, endpoint, user, request).await
+    }
+
+    /// Records `user`'s 👍 or 👎 on a song and returns the song.
+    pub async fn rate(
+        &self,
+        user: Option<u64>,
+        track: i64,
+        verdict: Verdict,
+    ) -> Result<TrackInfo, MemoryRefusal> {
+        self.remembering("rate", user, async |person| {
+            self.engine.rate(&person, track, verdict).await
+        })
+        .await
+    }
+
+    /// Page `page` of `user`'s history.
+    pub async fn history(&self, user: Option<u64>, page: usize) -> Result<History, MemoryRefusal> {
+        self.remembering("history", user, async |person| {
+            self.engine.history(&person, page).await
+        })
+        .await
+    }
+
+    /// Deletes everything remembered about `user`.
+    pub async fn forget(&self, user: Option<u64>) -> Result<Forgotten, MemoryRefusal> {
+        self.remembering("forget", user, async |person| {
+            self.engine.forget(&person).await
+        })
+        .await
     }
 
     /// One page of songs for `emotion`, matched or lifted, ranked for `listener`. The mood is
@@ -326,15 +468,16 @@ impl Pipeline {
         offset: usize,
         lift: bool,
         listener: Listener,
+        taste: &Taste,
     ) -> Result<Recommendation, RecommendError> {
         let emotion = crate::paging::canonical(emotion);
         if lift {
             self.engine
-                .cheer_up_for(&emotion, self.k, offset, listener)
+                .cheer_up_tasted(&emotion, self.k, offset, listener, taste)
                 .await
         } else {
             self.engine
-                .recommend_for(&emotion, self.k, offset, listener)
+                .recommend_tasted(&emotion, self.k, offset, listener, taste)
                 .await
         }
     }

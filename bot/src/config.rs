@@ -115,6 +115,33 @@ pub struct Global {
         default_value_t = moodtune_adapters::pipeline::DEFAULT_EVERY.as_secs()
     )]
     pub rate_every_secs: u64,
+    /// Days a person's moods and 👍/👎 are kept (each from when it was last set); 0 keeps
+    /// nothing at all (no history, no ratings).
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_MEMORY_DAYS",
+        default_value_t = moodtune_core::engine::DEFAULT_MEMORY_DAYS
+    )]
+    pub memory_days: u32,
+    /// The secret that salts people's keys in the database (every process of a fleet needs the
+    /// same); when unset, the salt file's.
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_USER_SALT",
+        hide_env_values = true
+    )]
+    pub user_salt: Option<String>,
+    /// File holding the salt when MOODTUNE_USER_SALT is unset, created (private) on first run:
+    /// a path, or `auto` (beside a SQLite database file, else `moodtune-user-salt` here).
+    #[arg(
+        long,
+        global = true,
+        env = "MOODTUNE_USER_SALT_FILE",
+        default_value = "auto"
+    )]
+    pub user_salt_file: String,
     /// Configuration file (TOML); default `moodtune.toml` in the working directory when present.
     /// Environment variables override its keys.
     #[arg(long, global = true, env = "MOODTUNE_CONFIG")]
@@ -162,6 +189,7 @@ impl Global {
                     .collect(),
                 None => EngineConfig::default().excluded_title_words,
             },
+            memory_days: self.memory_days,
             ..EngineConfig::default()
         }
     }
@@ -198,7 +226,12 @@ impl Global {
     /// One attempt at opening the engine, with the error kept typed (the server retries a
     /// database that is down).
     pub async fn open_engine_once(&self) -> Result<Engine, moodtune_core::StartError> {
-        Engine::open(self.engine_config(Method::default())).await
+        let mut config = self.engine_config(Method::default());
+        if config.memory_days > 0 {
+            let file = crate::salt::salt_path(&self.user_salt_file, &self.database_url);
+            config.user_salt = crate::salt::resolve(self.user_salt.as_deref(), file.as_deref());
+        }
+        Engine::open(config).await
     }
 
     /// The reply language: the flag, then LANG / LC_ALL, then English.
@@ -372,7 +405,7 @@ pub fn parse_config<'k>(
 }
 
 #[cfg(unix)]
-fn readable_by_others(path: &std::path::Path) -> bool {
+pub(crate) fn readable_by_others(path: &std::path::Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o077 != 0)
@@ -380,7 +413,7 @@ fn readable_by_others(path: &std::path::Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn readable_by_others(_path: &std::path::Path) -> bool {
+pub(crate) fn readable_by_others(_path: &std::path::Path) -> bool {
     false
 }
 

@@ -6,6 +6,7 @@
 
 mod cmd;
 mod config;
+mod salt;
 
 use clap::{CommandFactory, Parser, Subcommand};
 

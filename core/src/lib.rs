@@ -26,8 +26,9 @@ pub mod vision;
 
 pub use emotion::{Category, Emotion, EmotionScores, MainClass};
 pub use engine::{
-    Engine, EngineConfig, Health, IndexChoice, IndexInfo, Listener, RecommendError, Recommendation,
-    RecommendedTrack, StartError, DEFAULT_K,
+    Engine, EngineConfig, Forgotten, Health, History, IndexChoice, IndexInfo, Listener, MoodSource,
+    PastMood, RecommendError, Recommendation, RecommendedTrack, StartError, Taste, UserKey,
+    UserSalt, Verdict, DEFAULT_K,
 };
 pub use store::{CatalogError, TrackInfo};
 pub use text::{Method, TextAnalyzer};

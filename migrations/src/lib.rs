@@ -10,6 +10,7 @@ mod m20261125_000002_create_playlists;
 mod m20261125_000003_create_texts;
 mod m20261125_000004_create_track_emotions;
 mod m20261125_000005_create_crawl_marks;
+mod m20261203_000006_create_listener_memory;
 
 /// The list of migrations, in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_texts::Migration),
             Box::new(m20261125_000004_create_track_emotions::Migration),
             Box::new(m20261125_000005_create_crawl_marks::Migration),
+            Box::new(m20261203_000006_create_listener_memory::Migration),
         ]
     }
 }

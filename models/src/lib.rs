@@ -8,6 +8,8 @@ pub mod artist;
 pub mod catalog_meta;
 pub mod comment;
 pub mod crawl_mark;
+pub mod listener_mood;
+pub mod listener_rating;
 pub mod lyric;
 pub mod playlist;
 pub mod playlist_track;

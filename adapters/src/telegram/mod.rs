@@ -24,6 +24,7 @@ use teloxide::types::{
 };
 
 use crate::commands::{help_text, Platform};
+use crate::memory::{decode_history, decode_rate};
 use crate::messages::Lang;
 use crate::metrics::Metrics;
 use crate::paging::decode_more;
@@ -38,7 +39,7 @@ pub use api::redact;
 use api::{register_commands, send, RedactingErrorHandler};
 use parse::{parse_ask, strip_mention, Ask};
 pub use render_html::{escape, reply_html};
-use render_html::{keyboard, no_preview};
+use render_html::{history_reply, keyboard, no_preview};
 
 /// How to run the Telegram bot.
 #[derive(Clone)]
@@ -299,6 +300,32 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
             }
             reply(escape(new.messages().lang_set), None).await.map(drop)
         }
+        // A person's history is theirs alone: shown and deleted only in a private chat.
+        Ask::History(_) | Ask::Forget if !private => {
+            reply(escape(m.private_only), None).await.map(drop)
+        }
+        Ask::History(arg) => {
+            let page = arg.trim().parse::<usize>().unwrap_or(1).saturating_sub(1);
+            let user = msg.from.as_ref().map(|u| u.id.0);
+            match state.pipeline.history(user, page).await {
+                Ok(h) => {
+                    let (text, markup) = history_reply(&h, lang, state.pipeline.memory_days());
+                    reply(text, markup).await.map(drop)
+                }
+                Err(why) => reply(escape(&why.note(lang)), None).await.map(drop),
+            }
+        }
+        Ask::Forget => {
+            let user = msg.from.as_ref().map(|u| u.id.0);
+            let text = match state.pipeline.forget(user).await {
+                Ok(gone) => m
+                    .forgot
+                    .replace("{moods}", &gone.moods.to_string())
+                    .replace("{ratings}", &gone.ratings.to_string()),
+                Err(why) => why.note(lang),
+            };
+            reply(escape(&text), None).await.map(drop)
+        }
         Ask::Mood(arg) | Ask::Cheer(arg) => {
             // `/mood` as a reply takes the mood of the replied-to message; a mention is stripped.
             // A photo is read when there are no words to read (a caption wins: it says more).
@@ -332,13 +359,15 @@ async fn on_message(bot: Bot, msg: Message, me: Me, state: Arc<State>) -> Handle
                 let _ = bot.send_chat_action(msg.chat.id, ChatAction::Typing).await;
             };
             let k = state.pipeline.k();
+            let rating = state.pipeline.memory_days() > 0;
             let deliver = |answer: Answer| async move {
                 match answer {
-                    Answer::Songs(rec) => {
-                        reply(reply_html(&rec, lang), Some(keyboard(&rec, k, lang)))
-                            .await
-                            .map(drop)
-                    }
+                    Answer::Songs(rec) => reply(
+                        reply_html(&rec, lang),
+                        Some(keyboard(&rec, k, lang, rating)),
+                    )
+                    .await
+                    .map(drop),
                     other => reply(escape(&other.note(lang).unwrap_or_default()), None)
                         .await
                         .map(drop),
@@ -414,6 +443,22 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
         send(bot.answer_callback_query(q.id.clone()).text(m.another_hint)).await?;
         return Ok(());
     }
+    if let Some((track, verdict)) = decode_rate(&data) {
+        // Stored for the one who pressed, whoever the list was for.
+        let note = match state.pipeline.rate(Some(q.from.id.0), track, verdict).await {
+            Ok(song) => match verdict {
+                moodtune_core::Verdict::Like => m.rated_like,
+                moodtune_core::Verdict::Dislike => m.rated_dislike,
+            }
+            .replace("{song}", &song.name),
+            Err(why) => why.note(lang),
+        };
+        send(bot.answer_callback_query(q.id.clone()).text(note)).await?;
+        return Ok(());
+    }
+    if let Some(page) = decode_history(&data) {
+        return turn_history_page(&bot, &q, page, &state, lang).await;
+    }
     let Some(press) = decode_more(&data) else {
         send(bot.answer_callback_query(q.id.clone()).text(m.stale_button)).await?;
         return Ok(());
@@ -451,7 +496,12 @@ async fn edit_with_more(
     let (text, markup) = match &answer {
         Answer::Songs(rec) if !rec.tracks.is_empty() => (
             reply_html(rec, lang),
-            Some(keyboard(rec, state.pipeline.k(), lang)),
+            Some(keyboard(
+                rec,
+                state.pipeline.k(),
+                lang,
+                state.pipeline.memory_days() > 0,
+            )),
         ),
         Answer::Songs(_) => (escape(lang.messages().no_more), None),
         other => (escape(&other.note(lang).unwrap_or_default()), None),
@@ -468,6 +518,38 @@ async fn edit_with_more(
         send(edit).await?;
     }
     Ok(())
+}
+
+/// Answers a "Newer" / "Older" press under a history page by editing it, in the presser's own
+/// private chat only (a history never shows in a group).
+async fn turn_history_page(
+    bot: &Bot,
+    q: &CallbackQuery,
+    page: usize,
+    state: &State,
+    lang: Lang,
+) -> HandlerResult {
+    let message = q
+        .regular_message()
+        .filter(|m| m.chat.is_private() && m.chat.id.0 == q.from.id.0 as i64);
+    let Some(message) = message else {
+        let note = lang.messages().private_only;
+        send(bot.answer_callback_query(q.id.clone()).text(note)).await?;
+        return Ok(());
+    };
+    send(bot.answer_callback_query(q.id.clone())).await?;
+    let (text, markup) = match state.pipeline.history(Some(q.from.id.0), page).await {
+        Ok(h) => history_reply(&h, lang, state.pipeline.memory_days()),
+        Err(why) => (escape(&why.note(lang)), None),
+    };
+    let mut edit = bot
+        .edit_message_text(message.chat.id, message.id, text)
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_preview());
+    if let Some(kb) = markup {
+        edit = edit.reply_markup(kb);
+    }
+    send(edit).await.map(drop)
 }
 
 async fn on_inline(bot: Bot, q: InlineQuery, state: Arc<State>) -> HandlerResult {

@@ -11,6 +11,10 @@ pub(super) enum Ask<'a> {
     Mood(&'a str),
     /// `/cheer TEXT`: songs to cheer up rather than to match.
     Cheer(&'a str),
+    /// `/history [PAGE]`.
+    History(&'a str),
+    /// `/forget`.
+    Forget,
     UnknownCommand,
     /// Not for us (group chatter, or a command for another bot).
     Ignore,
@@ -29,6 +33,8 @@ pub(super) fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask
             Some(Command::Lang) => Ask::Lang(arg),
             Some(Command::Mood) => Ask::Mood(arg),
             Some(Command::Cheer) => Ask::Cheer(arg),
+            Some(Command::History) => Ask::History(arg),
+            Some(Command::Forget) => Ask::Forget,
             Some(_) | None if private || !target.is_empty() => Ask::UnknownCommand,
             Some(_) | None => Ask::Ignore,
         };
@@ -80,6 +86,10 @@ mod tests {
             ("/start", true, Ask::Start),
             ("/help@moodtunebot", false, Ask::Help),
             ("/lang zh", true, Ask::Lang("zh")),
+            ("/history", true, Ask::History("")),
+            ("/history@MoodTuneBot 2", false, Ask::History("2")),
+            ("/forget", true, Ask::Forget),
+            ("/forget", false, Ask::Forget),
             ("/dance", true, Ask::UnknownCommand),
             ("/dance", false, Ask::Ignore),
             (

@@ -1,8 +1,9 @@
 //! Replies in Telegram HTML: every user- and catalog-supplied string escaped.
 
-use moodtune_core::Recommendation;
+use moodtune_core::{History, Recommendation};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions};
 
+use crate::memory::{history_buttons, history_text, rate_rows};
 use crate::messages::Lang;
 use crate::paging::page_buttons;
 use crate::render;
@@ -55,14 +56,42 @@ pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
     out
 }
 
-pub(super) fn keyboard(rec: &Recommendation, k: usize, lang: Lang) -> InlineKeyboardMarkup {
+/// The buttons under a list: the page row, then 👍 and 👎 rows when the memory is on.
+pub(super) fn keyboard(
+    rec: &Recommendation,
+    k: usize,
+    lang: Lang,
+    rating: bool,
+) -> InlineKeyboardMarkup {
     let m = lang.messages();
     let mut row: Vec<InlineKeyboardButton> = page_buttons(rec, k, lang)
         .into_iter()
         .map(|(label, data)| InlineKeyboardButton::callback(label, data))
         .collect();
     row.push(InlineKeyboardButton::callback(m.another_button, "again"));
-    InlineKeyboardMarkup::new(vec![row])
+    let mut rows = vec![row];
+    if rating {
+        rows.extend(rate_rows(rec).into_iter().map(|r| {
+            r.into_iter()
+                .map(|(label, data)| InlineKeyboardButton::callback(label, data))
+                .collect()
+        }));
+    }
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// A `/history` page and its newer / older buttons.
+pub(super) fn history_reply(
+    h: &History,
+    lang: Lang,
+    days: u32,
+) -> (String, Option<InlineKeyboardMarkup>) {
+    let buttons: Vec<InlineKeyboardButton> = history_buttons(h, lang)
+        .into_iter()
+        .map(|(label, data)| InlineKeyboardButton::callback(label, data))
+        .collect();
+    let markup = (!buttons.is_empty()).then(|| InlineKeyboardMarkup::new(vec![buttons]));
+    (history_text(h, lang, days, escape), markup)
 }
 
 #[cfg(test)]

@@ -122,6 +122,9 @@ impl Backoff {
     }
 }
 
+/// How often remembered moods and ratings past their retention are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Opens the engine, waiting for a database that is down (or not up yet, as when a fleet and its
 /// database start together): each failure is logged with what went wrong and when the next try
 /// is, with backoff up to 30 s. Other start-up problems (a bad lexicon or model file) fail at once.
@@ -231,6 +234,33 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                         next
                     }
                 };
+            }
+        });
+    }
+    {
+        // Retention: moods and ratings older than --memory-days go, every hour (and at start,
+        // in Engine::open).
+        let (engine, stopped) = (Arc::clone(&engine), stopped());
+        tokio::spawn(async move {
+            tokio::pin!(stopped);
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => break,
+                    _ = tokio::time::sleep(PRUNE_EVERY) => {}
+                }
+                match engine.prune_memory().await {
+                    Ok(gone) if gone.moods + gone.ratings > 0 => {
+                        tracing::info!(
+                            moods = gone.moods,
+                            ratings = gone.ratings,
+                            "pruned old memory"
+                        )
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot prune old memory; next try in an hour")
+                    }
+                }
             }
         });
     }

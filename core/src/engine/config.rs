@@ -49,6 +49,40 @@ pub struct EngineConfig {
     /// whose vectors match the snapshot serves from the graph at once instead of building it
     /// again. `None` keeps nothing on disk.
     pub index_snapshot: Option<PathBuf>,
+    /// The secret mixed into every person's key ([`crate::engine::UserKey`]): the same salt must
+    /// serve every process of a fleet and every restart, or people are forgotten. The default is
+    /// random per process, right for tests and one-off runs; `moodtune` passes a kept one.
+    pub user_salt: UserSalt,
+    /// Days a person's moods and ratings are kept (counted from when each was last set); 0
+    /// remembers nothing at all: no history, no ratings, no taste.
+    pub memory_days: u32,
+}
+
+/// Default of [`EngineConfig::memory_days`].
+pub const DEFAULT_MEMORY_DAYS: u32 = 90;
+
+/// The secret of [`EngineConfig::user_salt`]; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserSalt(pub Vec<u8>);
+
+impl std::fmt::Debug for UserSalt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserSalt(***)")
+    }
+}
+
+impl UserSalt {
+    /// 32 random bytes (from the operating system's randomness, through std's hasher keys).
+    pub fn random() -> UserSalt {
+        use std::hash::{BuildHasher, Hasher};
+        let mut out = Vec::with_capacity(32);
+        for i in 0..4u64 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(i);
+            out.extend_from_slice(&h.finish().to_le_bytes());
+        }
+        UserSalt(out)
+    }
 }
 
 /// Re-upload markers excluded by default, as the seed asked: DJ and remix versions, 抖音 edits and
@@ -87,6 +121,8 @@ impl Default for EngineConfig {
                 .collect(),
             emotic_model: None,
             index_snapshot: None,
+            user_salt: UserSalt::random(),
+            memory_days: DEFAULT_MEMORY_DAYS,
         }
     }
 }

@@ -40,6 +40,13 @@ pub enum RecommendError {
     /// The photo could not be read (too big, not an image, damaged, no face, models unavailable).
     #[error("{0}")]
     Photo(#[from] VisionError),
+    /// A rating named a song the catalog does not hold (an old or forged button).
+    #[error("I can't find that song any more, so I couldn't note it.")]
+    UnknownSong,
+    /// The operator turned memory off (`memory_days = 0`): nothing is kept, so there is nothing
+    /// to rate, show or forget.
+    #[error("I don't keep any history here: nothing about you is stored.")]
+    MemoryOff,
     /// The database failed while fetching the songs.
     #[error("Sorry, my music library is unavailable right now. Please try again in a minute.")]
     Storage(#[source] CatalogError),
@@ -54,6 +61,8 @@ impl RecommendError {
             RecommendError::TooLong { .. } => "text_too_long",
             RecommendError::NoEmotion => "no_emotion",
             RecommendError::EmptyCatalog => "empty_catalog",
+            RecommendError::UnknownSong => "unknown_song",
+            RecommendError::MemoryOff => "memory_off",
             RecommendError::Storage(_) => "storage_unavailable",
             RecommendError::Photo(V::TooLarge { .. } | V::TooManyPixels { .. }) => {
                 "image_too_large"

@@ -7,7 +7,8 @@
 //! Invariant: this is the only room adapters see. What they need (moods, songs, limits, health)
 //! they get from [`Engine`]; the store, the index and the models stay behind it. Files: `config`
 //! (the one source of defaults), `error`, `lifecycle` (load, build, swap, snapshot, reload),
-//! `search` (one query), `health` (the readiness and metrics view).
+//! `search` (one query), `rank` (a page for a person), `memory` (what is remembered about a
+//! person: moods, 👍/👎, the taste they add up to), `health` (the readiness and metrics view).
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -22,12 +23,17 @@ mod error;
 pub mod eval;
 mod health;
 mod lifecycle;
+mod memory;
 mod rank;
 mod search;
 
-pub use config::{EngineConfig, IndexChoice, CANDIDATES, DEFAULT_EXCLUDED_TITLE_WORDS, DEFAULT_K};
+pub use config::{
+    EngineConfig, IndexChoice, UserSalt, CANDIDATES, DEFAULT_EXCLUDED_TITLE_WORDS, DEFAULT_K,
+    DEFAULT_MEMORY_DAYS,
+};
 pub use error::{RecommendError, StartError};
 pub use health::{peak_rss_mb, Health, IndexInfo};
+pub use memory::{Forgotten, History, MoodSource, PastMood, Taste, UserKey, Verdict, HISTORY_PAGE};
 pub use rank::Listener;
 pub use search::{title_excluded, title_key, Recommendation, RecommendedTrack};
 
@@ -121,6 +127,17 @@ impl Engine {
             playlist_moods: std::sync::Mutex::default(),
             config,
         };
+        match engine.prune_memory().await {
+            Ok(gone) if gone.moods + gone.ratings > 0 => {
+                tracing::info!(
+                    moods = gone.moods,
+                    ratings = gone.ratings,
+                    "pruned old memory"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot prune old memory"),
+        }
         engine.reload_index().await?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, index = ?engine.index_info(), "engine ready");
         Ok(engine)

@@ -69,6 +69,8 @@ pub struct Candidate<'a> {
     pub popularity: i32,
     /// Artist names; a page holds at most one song of each.
     pub artists: &'a [String],
+    /// What the listener's taste adds (`Taste::bonus`: a liked artist), in score units.
+    pub bonus: f32,
 }
 
 /// The candidates' positions in reply order: scored and drawn for `listener`, then cut into
@@ -85,7 +87,7 @@ pub fn rank(candidates: &[Candidate<'_>], listener: Listener, k: usize) -> Vec<u
         .map(|(i, c)| {
             let fit = -(c.distance - best) / FIT_SCALE;
             let pop = POPULARITY_WEIGHT * (c.popularity.clamp(0, 100) as f32 / 100.0);
-            (fit + pop + listener.draw(c.id), i)
+            (fit + pop + c.bonus + listener.draw(c.id), i)
         })
         .collect();
     // Stable: equal scores keep the index's order.
@@ -136,18 +138,21 @@ mod tests {
                 distance: 0.5,
                 popularity: 100,
                 artists: &a,
+                bonus: 0.0,
             },
             Candidate {
                 id: 2,
                 distance: 0.1,
                 popularity: 0,
                 artists: &b,
+                bonus: 0.0,
             },
             Candidate {
                 id: 3,
                 distance: 0.1,
                 popularity: 90,
                 artists: &c,
+                bonus: 0.0,
             },
         ];
         assert_eq!(rank(&cands, Listener::ANYONE, 10), vec![2, 1, 0]);
@@ -164,24 +169,28 @@ mod tests {
                 distance: 0.10,
                 popularity: 0,
                 artists: &x,
+                bonus: 0.0,
             },
             Candidate {
                 id: 2,
                 distance: 0.11,
                 popularity: 0,
                 artists: &y,
+                bonus: 0.0,
             },
             Candidate {
                 id: 3,
                 distance: 0.12,
                 popularity: 0,
                 artists: &x,
+                bonus: 0.0,
             },
             Candidate {
                 id: 4,
                 distance: 0.13,
                 popularity: 0,
                 artists: &z,
+                bonus: 0.0,
             },
         ];
         // Pages of two: {1, 4} (2 and 3 share x with 1), then {2, 3} (only clashes left).
@@ -197,6 +206,7 @@ mod tests {
                 distance: 0.2 + 0.001 * i as f32,
                 popularity: 50,
                 artists: &artists[i],
+                bonus: 0.0,
             })
             .collect();
         let first = |l: Listener| rank(&cands, l, 10)[..10].to_vec();

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::emotion::Emotion;
 use crate::engine::rank::{rank, Candidate, Listener};
-use crate::engine::{Engine, RecommendError, CANDIDATES};
+use crate::engine::{Engine, RecommendError, Taste, CANDIDATES};
 use crate::store::TrackInfo;
 
 /// One recommended song.
@@ -114,6 +114,22 @@ impl Engine {
         offset: usize,
         listener: Listener,
     ) -> Result<Recommendation, RecommendError> {
+        self.recommend_tasted(emotion, k, offset, listener, &Taste::default())
+            .await
+    }
+
+    /// [`Engine::recommend_for`] for a person with a [`Taste`]: their 👎 songs are left out,
+    /// songs of artists they liked score a little more, and the search leans a little toward the
+    /// moods of songs they liked that agree with `emotion`. An empty taste is the plain ranking.
+    pub async fn recommend_tasted(
+        &self,
+        emotion: &Emotion,
+        k: usize,
+        offset: usize,
+        listener: Listener,
+        taste: &Taste,
+    ) -> Result<Recommendation, RecommendError> {
+        let query = taste.pull(emotion);
         let state = self.index.read().expect("index lock").clone();
         if state.index.is_empty() {
             return Err(RecommendError::EmptyCatalog);
@@ -121,7 +137,7 @@ impl Engine {
         // Walk the nearest distinct vectors, taking their tracks (best attested first) until the
         // window is full.
         let mut picked: Vec<(i64, f32)> = Vec::with_capacity(WINDOW);
-        for n in state.index.search(emotion, CANDIDATES) {
+        for n in state.index.search(&query, CANDIDATES) {
             for id in state.groups[n.slot as usize]
                 .iter()
                 .take(WINDOW - picked.len())
@@ -165,7 +181,9 @@ impl Engine {
         let mut seen = HashSet::new();
         let excluded = &self.config.excluded_title_words;
         candidates.retain(|t| {
-            !title_excluded(&t.info.name, excluded) && seen.insert(title_key(&t.info.name))
+            !taste.disliked.contains(&t.info.id)
+                && !title_excluded(&t.info.name, excluded)
+                && seen.insert(title_key(&t.info.name))
         });
         let order = {
             let view: Vec<Candidate> = candidates
@@ -175,6 +193,7 @@ impl Engine {
                     distance: t.distance,
                     popularity: t.info.popularity,
                     artists: &t.info.artists,
+                    bonus: taste.bonus(&t.info.artists),
                 })
                 .collect();
             rank(&view, listener, k)
@@ -266,8 +285,21 @@ impl Engine {
         offset: usize,
         listener: Listener,
     ) -> Result<Recommendation, RecommendError> {
+        self.cheer_up_tasted(emotion, k, offset, listener, &Taste::default())
+            .await
+    }
+
+    /// [`Engine::cheer_up_for`] for a person with a [`Taste`] (see [`Engine::recommend_tasted`]).
+    pub async fn cheer_up_tasted(
+        &self,
+        emotion: &Emotion,
+        k: usize,
+        offset: usize,
+        listener: Listener,
+        taste: &Taste,
+    ) -> Result<Recommendation, RecommendError> {
         let mut rec = self
-            .recommend_for(&emotion.lifted(), k, offset, listener)
+            .recommend_tasted(&emotion.lifted(), k, offset, listener, taste)
             .await?;
         rec.emotion = *emotion;
         rec.lifted = true;

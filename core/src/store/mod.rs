@@ -7,7 +7,8 @@
 //! Invariant: the store runs no analysis and knows no other room but `emotion` (the vector's
 //! bytes): callers hand it rows and get rows back. Files: `import` (playlist dumps), `labels`
 //! (texts to label, labels, vectors), `tracks` (details for replies), `crawl` (crawl progress and
-//! fetched texts), `lease` (one labeller per database).
+//! fetched texts), `lease` (one labeller per database), `memory` (what is remembered about a
+//! person: moods and 👍/👎, under the engine's salted key).
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -24,11 +25,13 @@ mod crawl;
 mod import;
 mod labels;
 mod lease;
+mod memory;
 mod tracks;
 
 pub use crawl::{FetchedComment, FetchedLyric, FetchedTexts, TrackTodo};
 pub use import::{DumpPlaylist, DumpTrack, ImportSummary};
 pub use labels::{LabelRow, StoredTexts, StoredVector};
+pub use memory::{MoodRow, Removed};
 pub use tracks::{track_url, TrackInfo};
 
 /// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's bind-parameter limits.

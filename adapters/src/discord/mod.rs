@@ -1,5 +1,9 @@
 //! The Discord bot, on serenity: DMs and mentions, the `/mood` slash command (text or a selfie),
-//! the "Songs for this mood" message context menu, and "More like this" / "Different vibe" buttons.
+//! the "Songs for this mood" message context menu, "More like this" / "Different vibe" and 👍 / 👎
+//! buttons, and `/history` and `/forget` (answered so that only the person sees them).
+//!
+//! Files: this one (options, start-up, the event handlers on the shared pipeline), `render`
+//! (embeds, buttons, history pages, markdown escaping).
 //!
 //! Everything goes through [`Engine`]; this module only turns Discord events into asks and
 //! recommendations into embeds. The REST base is configurable (`DISCORD_PROXY_URL`, for a
@@ -9,29 +13,30 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use moodtune_core::{Engine, Recommendation};
+use moodtune_core::{Engine, Verdict};
 use serenity::all::{
-    Attachment, ButtonStyle, CommandInteraction, CommandOptionType, CommandType,
-    ComponentInteraction, Context, CreateActionRow, CreateAllowedMentions, CreateButton,
-    CreateCommand, CreateCommandOption, CreateEmbed, CreateInteractionResponse,
-    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EventHandler,
-    GatewayIntents, GuildId, Interaction, Message, Ready, ResolvedTarget, ResolvedValue, UserId,
+    Attachment, CommandInteraction, CommandOptionType, CommandType, ComponentInteraction, Context,
+    CreateActionRow, CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateEmbed,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
+    EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Interaction, Message, Ready,
+    ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::http::HttpBuilder;
 
 use crate::commands::Command;
+use crate::memory::{decode_history, decode_rate};
 use crate::messages::Lang;
 use crate::metrics::Metrics;
-use crate::paging::{decode_more, page_buttons};
+use crate::paging::decode_more;
 use crate::pipeline::{self, Answer, DownloadError, Photo, Pipeline, PipelineOptions};
-use crate::render;
+
+mod render;
+
+use render::{buttons, history_message, DIFFERENT};
+pub use render::{embed, escape_markdown, mood_bars};
 
 /// Name of the message context-menu command.
 pub const CONTEXT_MENU: &str = "Songs for this mood";
-/// Custom id of the "Different vibe" button.
-const DIFFERENT: &str = "vibe";
-/// Longest song title or artist line shown (embeds allow 4096 characters in all).
-const MAX_FIELD_CHARS: usize = 80;
 
 /// How the Discord adapter runs.
 #[derive(Clone)]
@@ -268,6 +273,12 @@ impl EventHandler for Handler {
 
 impl Handler {
     async fn on_command(&self, ctx: &Context, cmd: &CommandInteraction) {
+        let name = cmd.data.name.as_str();
+        if cmd.data.kind == CommandType::ChatInput
+            && (name == Command::History.name() || name == Command::Forget.name())
+        {
+            return self.on_memory_command(ctx, cmd).await;
+        }
         let ask = match (cmd.data.kind, cmd.data.name.as_str()) {
             (CommandType::ChatInput, name) if name == Command::Mood.name() => {
                 let mut text = None;
@@ -364,7 +375,34 @@ impl Handler {
             .and_then(Lang::of_reply);
         let lang = self.opts.lang_for(under, Some(&press.locale));
         let m = lang.messages();
-        let response = if press.data.custom_id == DIFFERENT {
+        let user = press.user.id.get();
+        let response = if let Some((track, verdict)) = decode_rate(&press.data.custom_id) {
+            // Stored for the one who pressed, whoever the list was for.
+            match self.pipeline.rate(Some(user), track, verdict).await {
+                Ok(song) => note_response(
+                    &match verdict {
+                        Verdict::Like => m.rated_like,
+                        Verdict::Dislike => m.rated_dislike,
+                    }
+                    .replace("{song}", &song.name),
+                ),
+                Err(why) => note_response(&why.note(lang)),
+            }
+        } else if let Some(page) = decode_history(&press.data.custom_id) {
+            // History pages are ephemeral: only their owner sees them, and so can press these.
+            let lang = self.opts.lang_for(None, Some(&press.locale));
+            match self.pipeline.history(Some(user), page).await {
+                Ok(h) => {
+                    let (embed, rows) = history_message(&h, lang, self.pipeline.memory_days());
+                    CreateInteractionResponse::UpdateMessage(
+                        CreateInteractionResponseMessage::new()
+                            .embed(embed)
+                            .components(rows),
+                    )
+                }
+                Err(why) => note_response(&why.note(lang)),
+            }
+        } else if press.data.custom_id == DIFFERENT {
             CreateInteractionResponse::Message(
                 CreateInteractionResponseMessage::new()
                     .content(m.discord_different_hint)
@@ -377,20 +415,20 @@ impl Handler {
                 lift: p.lift,
             };
             let k = self.pipeline.k();
+            let rating = self.pipeline.memory_days() > 0;
             let deliver = |answer: Answer| {
                 std::future::ready(match answer {
                     Answer::Songs(rec) if !rec.tracks.is_empty() => {
                         CreateInteractionResponse::UpdateMessage(
                             CreateInteractionResponseMessage::new()
                                 .embed(embed(&rec, lang))
-                                .components(buttons(&rec, k, lang)),
+                                .components(buttons(&rec, k, lang, rating)),
                         )
                     }
                     Answer::Songs(_) => note_response(m.no_more),
                     other => note_response(&other.note(lang).unwrap_or_default()),
                 })
             };
-            let user = press.user.id.get();
             self.pipeline
                 .run(Some(user), ask, std::future::ready(()), deliver)
                 .await
@@ -405,6 +443,7 @@ impl Handler {
     /// Turns an ask into a reply through the shared request pipeline.
     async fn answer(&self, ask: Ask<'_>, user: u64, lang: Lang) -> Reply {
         let k = self.pipeline.k();
+        let rating = self.pipeline.memory_days() > 0;
         let deliver = |answer: Answer| {
             std::future::ready(match answer {
                 Answer::Songs(rec) if rec.tracks.is_empty() => {
@@ -412,7 +451,7 @@ impl Handler {
                 }
                 Answer::Songs(rec) => Reply::Songs {
                     embed: Box::new(embed(&rec, lang)),
-                    buttons: buttons(&rec, k, lang),
+                    buttons: buttons(&rec, k, lang, rating),
                 },
                 other => Reply::Note(other.note(lang).unwrap_or_default()),
             })
@@ -420,6 +459,50 @@ impl Handler {
         self.pipeline
             .run(Some(user), ask, std::future::ready(()), deliver)
             .await
+    }
+}
+
+impl Handler {
+    /// `/history [page]` and `/forget`: answered ephemerally, so a person's moods and songs are
+    /// never shown to a channel.
+    async fn on_memory_command(&self, ctx: &Context, cmd: &CommandInteraction) {
+        let lang = self.opts.lang_for(None, Some(&cmd.locale));
+        let m = lang.messages();
+        let user = Some(cmd.user.id.get());
+        let msg = if cmd.data.name == Command::History.name() {
+            let page = cmd
+                .data
+                .options()
+                .into_iter()
+                .find_map(|o| match (o.name, o.value) {
+                    ("page", ResolvedValue::Integer(p)) => Some(p),
+                    _ => None,
+                })
+                .unwrap_or(1);
+            let page = usize::try_from(page).unwrap_or(1).saturating_sub(1);
+            match self.pipeline.history(user, page).await {
+                Ok(h) => {
+                    let (embed, rows) = history_message(&h, lang, self.pipeline.memory_days());
+                    CreateInteractionResponseMessage::new()
+                        .embed(embed)
+                        .components(rows)
+                }
+                Err(why) => CreateInteractionResponseMessage::new().content(why.note(lang)),
+            }
+        } else {
+            let text = match self.pipeline.forget(user).await {
+                Ok(gone) => m
+                    .forgot
+                    .replace("{moods}", &gone.moods.to_string())
+                    .replace("{ratings}", &gone.ratings.to_string()),
+                Err(why) => why.note(lang),
+            };
+            CreateInteractionResponseMessage::new().content(text)
+        };
+        let response = CreateInteractionResponse::Message(msg.ephemeral(true));
+        if let Err(e) = cmd.create_response(&ctx.http, response).await {
+            tracing::warn!(error = %e, "discord: cannot answer a command");
+        }
     }
 }
 
@@ -453,6 +536,18 @@ fn commands() -> Vec<CreateCommand> {
                 .description_localized("zh-CN", zh.discord_image_option)
                 .required(false),
             ),
+        CreateCommand::new(Command::History.name())
+            .description(en.cmd_history)
+            .description_localized("zh-CN", zh.cmd_history)
+            .add_option(
+                CreateCommandOption::new(CommandOptionType::Integer, "page", en.arg_page)
+                    .description_localized("zh-CN", zh.arg_page)
+                    .min_int_value(1)
+                    .required(false),
+            ),
+        CreateCommand::new(Command::Forget.name())
+            .description(en.cmd_forget)
+            .description_localized("zh-CN", zh.cmd_forget),
         CreateCommand::new(CONTEXT_MENU)
             .kind(CommandType::Message)
             .name_localized("zh-CN", zh.discord_context_menu),
@@ -489,133 +584,9 @@ fn strip_mention(text: &str, me: UserId) -> String {
         .to_string()
 }
 
-/// Escapes Discord markdown so catalog and user text shows as written.
-pub fn escape_markdown(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '*'
-                | '_'
-                | '~'
-                | '`'
-                | '|'
-                | '>'
-                | '#'
-                | '-'
-                | '['
-                | ']'
-                | '('
-                | ')'
-                | '<'
-                | '@'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn clip(s: &str) -> String {
-    if s.chars().count() <= MAX_FIELD_CHARS {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(MAX_FIELD_CHARS - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// A small text bar chart of the strongest emotions: `悲伤 sad      ███████░░░  73%`.
-pub fn mood_bars(rec: &Recommendation) -> String {
-    let top = rec.emotion.top(render::MOOD_TOP, render::MOOD_MIN_SHARE);
-    let labels: Vec<String> = top
-        .iter()
-        .map(|(c, _)| format!("{} {}", c.zh(), c.en()))
-        .collect();
-    let width = labels.iter().map(|l| display_width(l)).max().unwrap_or(0);
-    let mut out = String::new();
-    for ((_, w), label) in top.iter().zip(&labels) {
-        let filled = (w * 10.0).round().clamp(0.0, 10.0) as usize;
-        out.push_str(label);
-        out.push_str(&" ".repeat(width - display_width(label) + 1));
-        out.push_str(&"█".repeat(filled));
-        out.push_str(&"░".repeat(10 - filled));
-        out.push_str(&format!(" {:>3.0}%\n", w * 100.0));
-    }
-    out
-}
-
-/// Columns a string takes in a monospace font (CJK characters take two).
-fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
-        .sum()
-}
-
-/// The reply embed: the mood as a bar chart, then numbered linked songs.
-pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
-    let mut description = format!("```\n{}```\n", mood_bars(rec));
-    for (i, t) in rec.tracks.iter().enumerate() {
-        let why = render::reason(t, lang)
-            .map(|r| format!(" · *{}*", escape_markdown(&r)))
-            .unwrap_or_default();
-        description.push_str(&format!(
-            "{}. [{}]({}) — {}{why}\n",
-            rec.offset + i + 1,
-            escape_markdown(&clip(&t.info.name)),
-            t.url,
-            escape_markdown(&clip(&render::artists(&t.info)))
-        ));
-    }
-    CreateEmbed::new()
-        .title(format!(
-            "{} {}",
-            render::mood_prefix(rec, lang),
-            clip(&render::mood_line(rec, lang))
-        ))
-        .description(description)
-        .colour(0x1db954)
-}
-
-/// The page buttons ("More like this", "Cheer me up") and "Different vibe".
-fn buttons(rec: &Recommendation, k: usize, lang: Lang) -> Vec<CreateActionRow> {
-    let m = lang.messages();
-    let mut row: Vec<CreateButton> = page_buttons(rec, k, lang)
-        .into_iter()
-        .map(|(label, data)| {
-            CreateButton::new(data)
-                .label(label)
-                .style(ButtonStyle::Primary)
-        })
-        .collect();
-    row.push(
-        CreateButton::new(DIFFERENT)
-            .label(m.discord_different_button)
-            .style(ButtonStyle::Secondary),
-    );
-    vec![CreateActionRow::Buttons(row)]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use moodtune_core::{Category, EmotionScores, RecommendedTrack, TrackInfo};
-
-    #[test]
-    fn markdown_is_escaped() {
-        let table = [
-            ("plain 文字", "plain 文字"),
-            ("**bold** _it_", "\\*\\*bold\\*\\* \\_it\\_"),
-            ("[x](http://e)", "\\[x\\]\\(http://e\\)"),
-            ("@everyone <@1>", "\\@everyone \\<\\@1\\>"),
-            ("a-b `c`", "a\\-b \\`c\\`"),
-        ];
-        for (raw, want) in table {
-            assert_eq!(escape_markdown(raw), want, "{raw}");
-        }
-    }
 
     #[test]
     fn mentions_are_stripped() {
@@ -623,46 +594,5 @@ mod tests {
         assert_eq!(strip_mention("<@42> 有点难过", me), "有点难过");
         assert_eq!(strip_mention("好开心 <@!42>", me), "好开心");
         assert_eq!(strip_mention("<@43> hi", me), "<@43> hi");
-    }
-
-    #[test]
-    fn bars_chart_the_top_emotions() {
-        let mut s = EmotionScores::default();
-        s.add(Category::NB, 3.0);
-        s.add(Category::PF, 2.0);
-        let info = TrackInfo {
-            id: 1,
-            name: "a*b".into(),
-            artists: vec!["c_d".into()],
-            popularity: 1,
-        };
-        let rec = Recommendation {
-            emotion: s.finish().unwrap(),
-            tracks: vec![RecommendedTrack {
-                url: info.url(),
-                info,
-                distance: 0.0,
-                reason: None,
-            }],
-            offset: 0,
-            has_more: false,
-            lifted: false,
-            cues: Vec::new(),
-            faces: 0,
-        };
-        let bars = mood_bars(&rec);
-        let lines: Vec<&str> = bars.lines().collect();
-        assert_eq!(lines.len(), 2, "{bars}");
-        assert!(
-            lines[0].starts_with("悲伤 sad") && lines[0].ends_with("73%"),
-            "{bars}"
-        );
-        assert_eq!(lines[0].matches('█').count(), 7, "{bars}");
-        assert_eq!(lines[1].matches('█').count(), 3, "{bars}");
-        // Bars line up although the labels differ in length.
-        assert_eq!(
-            display_width(lines[0].split('█').next().unwrap()),
-            display_width(lines[1].split('█').next().unwrap())
-        );
     }
 }
