@@ -41,6 +41,48 @@ async fn main() {
         direct[direct.len() * 99 / 100],
         direct.last().unwrap()
     );
+    // A chat request of a person with history: their taste read from the store, the reply
+    // ranked for them, the mood remembered (what a Telegram or Discord message costs beyond the
+    // plain reply). The person first rates four songs of a sad reply.
+    let person = engine.user_key("load", 1);
+    let listener = moodtune_core::Listener::today(person.seed());
+    let first = engine
+        .recommend_text("下雨天一个人，有点难过", 10)
+        .await
+        .expect("songs");
+    for (i, t) in first.tracks.iter().take(4).enumerate() {
+        let verdict = if i < 2 {
+            moodtune_core::Verdict::Dislike
+        } else {
+            moodtune_core::Verdict::Like
+        };
+        engine
+            .rate(&person, t.info.id, verdict)
+            .await
+            .expect("rated");
+    }
+    let mut remembered = Vec::with_capacity(2_000);
+    for i in 0..2_000 {
+        let t = Instant::now();
+        let taste = engine.taste(&person).await.expect("taste");
+        if let Ok((mood, _)) = engine.read_text(posts_all[i % posts_all.len()]) {
+            let _ = engine
+                .recommend_tasted(&mood, 10, 0, listener, &taste)
+                .await;
+            engine
+                .remember_mood(&person, &mood, moodtune_core::MoodSource::Text)
+                .await
+                .expect("remembered");
+        }
+        remembered.push(t.elapsed());
+    }
+    remembered.sort();
+    println!(
+        "taste + recommend_tasted + remember_mood (a person with 4 ratings), 2,000 calls one at a time: p50 {:?}, p99 {:?}, max {:?}",
+        remembered[remembered.len() / 2],
+        remembered[remembered.len() * 99 / 100],
+        remembered.last().unwrap()
+    );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
