@@ -248,18 +248,8 @@ pub async fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     _ = &mut stopped => break,
                     _ = tokio::time::sleep(PRUNE_EVERY) => {}
                 }
-                match engine.prune_memory().await {
-                    Ok(gone) if gone.moods + gone.ratings > 0 => {
-                        tracing::info!(
-                            moods = gone.moods,
-                            ratings = gone.ratings,
-                            "pruned old memory"
-                        )
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot prune old memory; next try in an hour")
-                    }
+                if let Err(e) = engine.prune_memory().await {
+                    tracing::warn!(error = %e, "cannot prune old memory; next try in an hour");
                 }
             }
         });

@@ -364,14 +364,23 @@ impl Engine {
             .map_err(RecommendError::Storage)
     }
 
-    /// Deletes moods and ratings older than the retention (`memory_days`; everything when 0).
-    /// `serve` calls this at start and every hour.
+    /// Deletes moods and ratings older than the retention (`memory_days`; everything when 0),
+    /// and logs what went. Run at start and, by `serve`, every hour.
     pub async fn prune_memory(&self) -> Result<Forgotten, RecommendError> {
         let keep = i64::from(self.config.memory_days) * 86_400;
-        self.catalog
+        let gone = self
+            .catalog
             .prune_memory(now() - keep + 1)
             .await
-            .map_err(RecommendError::Storage)
+            .map_err(RecommendError::Storage)?;
+        if gone.moods + gone.ratings > 0 {
+            tracing::info!(
+                moods = gone.moods,
+                ratings = gone.ratings,
+                "pruned old memory"
+            );
+        }
+        Ok(gone)
     }
 }
 

@@ -127,16 +127,8 @@ impl Engine {
             playlist_moods: std::sync::Mutex::default(),
             config,
         };
-        match engine.prune_memory().await {
-            Ok(gone) if gone.moods + gone.ratings > 0 => {
-                tracing::info!(
-                    moods = gone.moods,
-                    ratings = gone.ratings,
-                    "pruned old memory"
-                )
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot prune old memory"),
+        if let Err(e) = engine.prune_memory().await {
+            tracing::warn!(error = %e, "cannot prune old memory");
         }
         engine.reload_index().await?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, index = ?engine.index_info(), "engine ready");
