@@ -541,3 +541,42 @@ async fn ratings_history_and_forget_stay_private() {
     assert!(said.contains("(1 moods, 2 ratings)"), "{said}");
     bot.shutdown().await;
 }
+
+/// The gateway closing under the bot (Discord restarting a server: close code 4000) is resumed
+/// from, and an event sent after it is still answered, by the same process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_gateway_is_resumed() {
+    let bot = start().await;
+    let f = &bot.fake;
+    let ask = |id: u64| {
+        interaction(
+            id,
+            2,
+            7001,
+            user(42, "ann"),
+            "en-US",
+            json!({"id": "1", "name": "mood", "type": 1,
+                   "options": [{"name": "text", "type": 3, "value": "今天好开心"}]}),
+        )
+    };
+    let i1 = f.id();
+    f.dispatch("INTERACTION_CREATE", ask(i1));
+    f.wait_for("before the close", 1, WAIT, callback_of(i1))
+        .await;
+    f.close_gateway(4000);
+    let i2 = f.id();
+    f.dispatch("INTERACTION_CREATE", ask(i2));
+    let cb = f
+        .wait_for("after the close", 1, WAIT, callback_of(i2))
+        .await;
+    assert_eq!(
+        links(
+            cb[0].body["data"]["embeds"][0]["description"]
+                .as_str()
+                .unwrap()
+        ),
+        10
+    );
+    assert_eq!(f.resumed(), 1, "the session was resumed, not started anew");
+    bot.shutdown().await;
+}

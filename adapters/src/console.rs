@@ -276,7 +276,7 @@ async fn rate(
                 Verdict::Like => m.rated_like,
                 Verdict::Dislike => m.rated_dislike,
             };
-            format!("{}\n", said.replace("{song}", &song.name))
+            format!("{}\n", said.replace("{song}", &render::title(&song)))
         }
         Err(why) => format!("{}\n", why.note(lang)),
     }

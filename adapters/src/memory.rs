@@ -121,7 +121,7 @@ pub fn history_text(h: &History, lang: Lang, days: u32, escape: fn(&str) -> Stri
         for t in &h.liked {
             out.push_str(&escape(&format!(
                 "♥ {} — {}  {}",
-                t.name,
+                render::title(t),
                 render::artists(t),
                 t.url()
             )));

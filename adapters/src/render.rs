@@ -9,6 +9,38 @@ use crate::messages::Lang;
 pub const MOOD_TOP: usize = 3;
 /// Categories below this share are not worth naming.
 pub const MOOD_MIN_SHARE: f32 = 0.05;
+/// Longest song title or artist line a reply shows: ten songs, each escaped for its markup, stay
+/// inside every platform's message limit (Telegram 4,096 characters, a Discord embed's 4,096).
+pub const MAX_TITLE_CHARS: usize = 60;
+/// Longest playlist name shown as a song's reason.
+pub const MAX_REASON_CHARS: usize = 30;
+/// Longest word shown among the words that carried a mood.
+pub const MAX_CUE_CHARS: usize = 16;
+
+/// A catalog or user string as a reply may show it. Titles, artists and playlist names are
+/// crawled from strangers: control characters (line breaks, tabs, terminal escapes) and bidi
+/// overrides become spaces, so a title can neither fake a line of the list, nor drive a terminal,
+/// nor turn a line around; and it is cut to `max` characters with an ellipsis.
+pub fn shown(s: &str, max: usize) -> String {
+    let clean = s.chars().map(|c| {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+            ' '
+        } else {
+            c
+        }
+    });
+    if s.chars().count() <= max {
+        return clean.collect();
+    }
+    let mut out: String = clean.take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A song's title as replies show it.
+pub fn title(info: &moodtune_core::TrackInfo) -> String {
+    shown(&info.name, MAX_TITLE_CHARS)
+}
 
 /// The mood in words: `悲伤 sad 62% · 思念 longing 21%`.
 pub fn mood_words(emotion: &Emotion) -> String {
@@ -32,17 +64,18 @@ pub fn mood_line(rec: &Recommendation, lang: Lang) -> String {
     if rec.cues.is_empty() {
         return words;
     }
+    let cues: Vec<String> = rec.cues.iter().map(|c| shown(c, MAX_CUE_CHARS)).collect();
     format!(
         "{words} ({}: {})",
         lang.messages().cues_prefix,
-        rec.cues.join(", ")
+        cues.join(", ")
     )
 }
 
 /// A song's reason in words, `from playlist 「深夜伤感」`, when it has one (unescaped: each
 /// renderer escapes it for its markup).
 pub fn reason(t: &RecommendedTrack, lang: Lang) -> Option<String> {
-    let r = t.reason.as_deref()?;
+    let r = shown(t.reason.as_deref()?, MAX_REASON_CHARS);
     Some(format!("{} 「{r}」", lang.messages().reason_prefix))
 }
 
@@ -61,7 +94,7 @@ pub fn artists(info: &moodtune_core::TrackInfo) -> String {
     if info.artists.is_empty() {
         "?".to_string()
     } else {
-        info.artists.join(" / ")
+        shown(&info.artists.join(" / "), MAX_TITLE_CHARS)
     }
 }
 
@@ -81,7 +114,7 @@ pub fn plain(rec: &Recommendation, lang: Lang) -> String {
         out.push_str(&format!(
             "{:>2}. {} — {}{why}  {}\n",
             rec.offset + i + 1,
-            t.info.name,
+            title(&t.info),
             artists(&t.info),
             t.url
         ));

@@ -12,6 +12,8 @@ use moodtune_core::store::Catalog;
 use moodtune_core::{Engine, EngineConfig, Method, TextAnalyzer};
 use tracing_subscriber::EnvFilter;
 
+pub use crate::config_file::{parse_config, FileKey};
+
 /// Settings shared by every subcommand.
 #[derive(Debug, clap::Args)]
 pub struct Global {
@@ -194,6 +196,14 @@ impl Global {
         }
     }
 
+    /// The secret values these settings hold (tokens, the salt), for the log to blank.
+    pub fn secrets(&self) -> impl Iterator<Item = String> + '_ {
+        [&self.telegram_token, &self.discord_token, &self.user_salt]
+            .into_iter()
+            .flatten()
+            .cloned()
+    }
+
     /// Whether a chat platform token is set (then `moodtune` serves instead of chatting).
     pub fn has_platform_token(&self) -> bool {
         [&self.telegram_token, &self.discord_token]
@@ -274,7 +284,10 @@ fn snapshot_path(setting: &str, database_url: &str) -> Option<PathBuf> {
 }
 
 /// Logs go to stderr; `RUST_LOG` wins, else info with `-v` (or for long-running modes), else warn.
-pub fn init_logging(global: &Global, verbose_default: bool) {
+/// Every line is scrubbed of `secrets` (the tokens and the salt, at any level, from any crate),
+/// and carries terminal colours only when stderr is a terminal (piped logs stay plain text).
+pub fn init_logging(global: &Global, verbose_default: bool, secrets: Vec<String>) {
+    use std::io::IsTerminal;
     let level = if global.verbose || verbose_default {
         "info"
     } else {
@@ -283,7 +296,8 @@ pub fn init_logging(global: &Global, verbose_default: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let fmt = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(crate::redact::Redacting::new(secrets));
     match global.log_format {
         LogFormat::Human => fmt.init(),
         LogFormat::Json => fmt.json().with_current_span(true).init(),
@@ -297,19 +311,6 @@ pub enum LogFormat {
     Human,
     /// One JSON object per line, for log collectors.
     Json,
-}
-
-/// One setting of the configuration file: its key (the setting's clap id, e.g. `database_url`),
-/// the environment variable it stands for, and whether it is a secret (its environment value is
-/// hidden from `--help`: then the file must be private).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FileKey {
-    /// Key in the file.
-    pub key: String,
-    /// The environment variable it fills.
-    pub env: String,
-    /// Whether it holds a secret.
-    pub secret: bool,
 }
 
 /// Every setting of `cmd` (and its subcommands) that has an environment variable, read off the
@@ -375,33 +376,6 @@ pub fn apply_config_file(args: &[String], keys: &[FileKey]) -> anyhow::Result<Op
         }
     }
     Ok(Some(path))
-}
-
-/// (setting, value as text) for every key of a configuration file.
-pub fn parse_config<'k>(
-    text: &str,
-    keys: &'k [FileKey],
-) -> anyhow::Result<Vec<(&'k FileKey, String)>> {
-    let table: toml::Table = text.parse().context("not valid TOML")?;
-    let mut out = Vec::new();
-    for (key, value) in table {
-        let Some(setting) = keys.iter().find(|k| k.key == key) else {
-            let known: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
-            anyhow::bail!("unknown key `{key}` (known keys: {})", known.join(", "));
-        };
-        let text = match value {
-            toml::Value::String(s) => s,
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            toml::Value::Boolean(b) => b.to_string(),
-            other => anyhow::bail!(
-                "`{key}` must be a string, number or boolean, not {}",
-                other.type_str()
-            ),
-        };
-        out.push((setting, text));
-    }
-    Ok(out)
 }
 
 #[cfg(unix)]

@@ -6,6 +6,8 @@
 
 mod cmd;
 mod config;
+mod config_file;
+mod redact;
 mod salt;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -63,7 +65,15 @@ fn main() -> std::process::ExitCode {
         _ => false,
     };
     let verbose_default = serving;
-    config::init_logging(&cli.global, verbose_default);
+    // Secrets: whatever the secret settings hold, from the environment or the file (already
+    // exported) or the command line.
+    let secrets = keys
+        .iter()
+        .filter(|k| k.secret)
+        .filter_map(|k| std::env::var(&k.env).ok())
+        .chain(cli.global.secrets())
+        .collect();
+    config::init_logging(&cli.global, verbose_default, secrets);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -36,6 +36,8 @@ pub struct Call {
     pub path: String,
     /// JSON body (or `Null`).
     pub body: Value,
+    /// When it arrived (for latency figures under load).
+    pub at: std::time::Instant,
 }
 
 struct Inner {
@@ -46,6 +48,7 @@ struct Inner {
     next_id: AtomicU64,
     files: Mutex<HashMap<String, (String, Vec<u8>)>>,
     identified: AtomicU64,
+    resumed: AtomicU64,
 }
 
 /// A running fake Discord.
@@ -71,6 +74,7 @@ impl FakeDiscord {
             next_id: AtomicU64::new(1_000_000),
             files: Mutex::new(HashMap::new()),
             identified: AtomicU64::new(0),
+            resumed: AtomicU64::new(0),
         });
         let gw = Arc::clone(&inner);
         tokio::spawn(async move {
@@ -100,6 +104,17 @@ impl FakeDiscord {
     /// Queues a gateway dispatch (`t` = event name such as `MESSAGE_CREATE`).
     pub fn dispatch(&self, t: &str, d: Value) {
         let _ = self.events.send(json!({"t": t, "d": d}));
+    }
+
+    /// Closes the gateway connection with close `code` (4000: "unknown error", which a client
+    /// resumes from), after the events queued before it; the bot must reconnect on its own.
+    pub fn close_gateway(&self, code: u16) {
+        let _ = self.events.send(json!({"close": code}));
+    }
+
+    /// How many sessions were resumed (op 6) rather than identified anew.
+    pub fn resumed(&self) -> u64 {
+        self.inner.resumed.load(Ordering::SeqCst)
     }
 
     /// A fresh snowflake.
@@ -171,8 +186,8 @@ async fn gateway(stream: tokio::net::TcpStream, inner: Arc<Inner>) -> anyhow_fre
         json!({"op": 10, "d": {"heartbeat_interval": 41250}}).to_string(),
     ))
     .await?;
-    // Wait for IDENTIFY (answering heartbeats meanwhile).
-    loop {
+    // Wait for IDENTIFY or RESUME (answering heartbeats meanwhile).
+    let resume = loop {
         let Some(msg) = ws.next().await else {
             return Ok(());
         };
@@ -186,10 +201,11 @@ async fn gateway(stream: tokio::net::TcpStream, inner: Arc<Inner>) -> anyhow_fre
                 ws.send(WsMessage::Text(json!({"op": 11}).to_string()))
                     .await?
             }
-            Some(2) => break,
+            Some(2) => break false,
+            Some(6) => break true,
             _ => {}
         }
-    }
+    };
     let mut seq = 1;
     let ready = json!({
         "v": 10,
@@ -200,11 +216,19 @@ async fn gateway(stream: tokio::net::TcpStream, inner: Arc<Inner>) -> anyhow_fre
         "resume_gateway_url": inner.ws_url,
         "application": {"id": BOT_ID.to_string(), "flags": 0},
     });
-    ws.send(WsMessage::Text(
-        json!({"op": 0, "t": "READY", "s": seq, "d": ready}).to_string(),
-    ))
-    .await?;
-    inner.identified.fetch_add(1, Ordering::SeqCst);
+    if resume {
+        ws.send(WsMessage::Text(
+            json!({"op": 0, "t": "RESUMED", "s": seq, "d": {}}).to_string(),
+        ))
+        .await?;
+        inner.resumed.fetch_add(1, Ordering::SeqCst);
+    } else {
+        ws.send(WsMessage::Text(
+            json!({"op": 0, "t": "READY", "s": seq, "d": ready}).to_string(),
+        ))
+        .await?;
+        inner.identified.fetch_add(1, Ordering::SeqCst);
+    }
     let mut events = inner.events.lock().await;
     loop {
         tokio::select! {
@@ -223,6 +247,14 @@ async fn gateway(stream: tokio::net::TcpStream, inner: Arc<Inner>) -> anyhow_fre
             }
             ev = events.recv() => {
                 let Some(ev) = ev else { return Ok(()) };
+                if let Some(code) = ev["close"].as_u64() {
+                    let frame = tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                        code: (code as u16).into(),
+                        reason: "fake gateway closing".into(),
+                    };
+                    let _ = ws.send(WsMessage::Close(Some(frame))).await;
+                    return Ok(());
+                }
                 seq += 1;
                 ws.send(WsMessage::Text(
                     json!({"op": 0, "t": ev["t"], "s": seq, "d": ev["d"]}).to_string(),
@@ -264,6 +296,7 @@ async fn rest(State(inner): State<Arc<Inner>>, method: Method, uri: Uri, body: B
         method: method.to_string(),
         path: path.clone(),
         body: body_json.clone(),
+        at: std::time::Instant::now(),
     });
     inner.call_made.notify_waiters();
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();

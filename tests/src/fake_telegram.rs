@@ -22,13 +22,15 @@ pub const BOT_USERNAME: &str = "moodtune_bot";
 struct Inner {
     token: String,
     updates: Mutex<Vec<Value>>,
-    calls: Mutex<Vec<(String, Value)>>,
+    calls: Mutex<Vec<(String, Value, std::time::Instant)>>,
     update_arrived: Notify,
     call_made: Notify,
     next_update: AtomicI64,
     next_message: AtomicI64,
     files: Mutex<std::collections::HashMap<String, Vec<u8>>>,
     failures: Mutex<Vec<(String, Value)>>,
+    /// Until when every call (or only calls of one method) gets a 502 page, unrecorded.
+    outage: Mutex<Option<(Option<String>, tokio::time::Instant)>>,
 }
 
 /// A running fake Bot API.
@@ -84,6 +86,15 @@ impl FakeTelegram {
             .push((method.to_ascii_lowercase(), answer));
     }
 
+    /// For `duration`, every call (or, with `method`, only that method's) is answered with a
+    /// proxy's HTTP 502 page and not recorded: the Bot API down, as a bot sees it.
+    pub fn outage(&self, method: Option<&str>, duration: Duration) {
+        *self.inner.outage.lock().unwrap() = Some((
+            method.map(|m| m.to_ascii_lowercase()),
+            tokio::time::Instant::now() + duration,
+        ));
+    }
+
     /// A 429 answer asking to retry after `secs`.
     pub fn too_many_requests(secs: u64) -> Value {
         json!({"ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {secs}"),
@@ -106,6 +117,14 @@ impl FakeTelegram {
 
     /// Every call so far: (lower-case method, parameters).
     pub fn calls(&self) -> Vec<(String, Value)> {
+        self.timed_calls()
+            .into_iter()
+            .map(|(m, v, _)| (m, v))
+            .collect()
+    }
+
+    /// Every call made so far with when it arrived (for latency figures under load).
+    pub fn timed_calls(&self) -> Vec<(String, Value, std::time::Instant)> {
         self.inner.calls.lock().unwrap().clone()
     }
 
@@ -147,6 +166,36 @@ async fn handle(
     Path((bot, method)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let down = inner
+        .outage
+        .lock()
+        .unwrap()
+        .as_ref()
+        .filter(|(m, until)| {
+            tokio::time::Instant::now() < *until
+                && m.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(&method))
+        })
+        .is_some();
+    if down {
+        return (
+            axum::http::StatusCode::BAD_GATEWAY,
+            "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        )
+            .into_response();
+    }
+    answer(inner, bot, method, headers, body)
+        .await
+        .into_response()
+}
+
+async fn answer(
+    inner: Arc<Inner>,
+    bot: String,
+    method: String,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Json<Value> {
     if bot != format!("bot{}", inner.token) {
         return Json(json!({"ok": false, "error_code": 401, "description": "Unauthorized"}));
@@ -159,11 +208,11 @@ async fn handle(
         serde_json::from_slice(&body).unwrap_or_else(|_| multipart_fields(content_type, &body));
     let method = method.to_ascii_lowercase();
     if method != "getupdates" {
-        inner
-            .calls
-            .lock()
-            .unwrap()
-            .push((method.clone(), params.clone()));
+        inner.calls.lock().unwrap().push((
+            method.clone(),
+            params.clone(),
+            std::time::Instant::now(),
+        ));
         inner.call_made.notify_waiters();
     }
     let failure = {
@@ -265,11 +314,11 @@ async fn file(
         return Err(axum::http::StatusCode::UNAUTHORIZED);
     }
     let id = path.trim_start_matches("photos/").trim_end_matches(".jpg");
-    inner
-        .calls
-        .lock()
-        .unwrap()
-        .push(("download".into(), json!({"path": path})));
+    inner.calls.lock().unwrap().push((
+        "download".into(),
+        json!({"path": path}),
+        std::time::Instant::now(),
+    ));
     inner.call_made.notify_waiters();
     inner
         .files

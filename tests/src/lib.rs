@@ -1,4 +1,5 @@
-//! Shared harness of the end-to-end tests: databases to run against.
+//! Shared harness of the end-to-end tests: databases to run against, fakes of the platforms, and
+//! the bodies of the fuzz targets ([`fuzzing`]).
 //!
 //! Every storage test runs on SQLite (a fresh file) and on PostgreSQL (a fresh database on the
 //! server at `MOODTUNE_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`, dropped
@@ -10,6 +11,7 @@ use sea_orm::{ConnectionTrait, Database};
 pub mod fake_discord;
 pub mod fake_netease;
 pub mod fake_telegram;
+pub mod fuzzing;
 
 /// Default PostgreSQL admin URL (trust auth on the CI machine).
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";

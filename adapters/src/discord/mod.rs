@@ -384,7 +384,7 @@ impl Handler {
                         Verdict::Like => m.rated_like,
                         Verdict::Dislike => m.rated_dislike,
                     }
-                    .replace("{song}", &song.name),
+                    .replace("{song}", &crate::render::title(&song)),
                 ),
                 Err(why) => note_response(&why.note(lang)),
             }

@@ -11,8 +11,8 @@ use crate::render;
 
 /// Custom id of the "Different vibe" button.
 pub(super) const DIFFERENT: &str = "vibe";
-/// Longest song title or artist line shown (embeds allow 4096 characters in all).
-const MAX_FIELD_CHARS: usize = 80;
+/// Longest mood line in an embed's title (Discord allows 256 characters there).
+const MAX_EMBED_TITLE_CHARS: usize = 200;
 
 /// Escapes Discord markdown so catalog and user text shows as written.
 pub fn escape_markdown(s: &str) -> String {
@@ -40,16 +40,6 @@ pub fn escape_markdown(s: &str) -> String {
         out.push(c);
     }
     out
-}
-
-pub(super) fn clip(s: &str) -> String {
-    if s.chars().count() <= MAX_FIELD_CHARS {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(MAX_FIELD_CHARS - 1).collect();
-        t.push('…');
-        t
-    }
 }
 
 /// A small text bar chart of the strongest emotions: `悲伤 sad      ███████░░░  73%`.
@@ -89,16 +79,16 @@ pub fn embed(rec: &Recommendation, lang: Lang) -> CreateEmbed {
         description.push_str(&format!(
             "{}. [{}]({}) — {}{why}\n",
             rec.offset + i + 1,
-            escape_markdown(&clip(&t.info.name)),
+            escape_markdown(&render::title(&t.info)),
             t.url,
-            escape_markdown(&clip(&render::artists(&t.info)))
+            escape_markdown(&render::artists(&t.info))
         ));
     }
     CreateEmbed::new()
         .title(format!(
             "{} {}",
             render::mood_prefix(rec, lang),
-            clip(&render::mood_line(rec, lang))
+            render::shown(&render::mood_line(rec, lang), MAX_EMBED_TITLE_CHARS)
         ))
         .description(description)
         .colour(0x1db954)

@@ -10,42 +10,50 @@ use teloxide::prelude::*;
 use crate::commands::{Command, Platform};
 use crate::messages::Lang;
 
-/// Sends a Bot API request, retrying what is worth retrying: 429 after the time Telegram asks for
-/// (capped), network drops and unparsable (e.g. proxy 5xx) answers with exponential backoff.
+/// How long a reply keeps being retried while the Bot API is down (5xx answers, dropped
+/// connections): a reply to an update already taken is worth waiting for, not worth losing.
+pub const RETRY_BUDGET: Duration = Duration::from_secs(90);
+/// Longest pause between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// Sends a Bot API request, retrying what is worth retrying for up to [`RETRY_BUDGET`]: 429 after
+/// the time Telegram asks for (capped), network drops and server errors (5xx, unparsable proxy
+/// pages) with exponential backoff.
 pub(super) async fn send<R>(req: R) -> Result<teloxide::requests::Output<R>, teloxide::RequestError>
 where
     R: teloxide::requests::Request<Err = teloxide::RequestError>,
 {
     use teloxide::RequestError as E;
+    let deadline = tokio::time::Instant::now() + RETRY_BUDGET;
     let mut backoff = Duration::from_millis(250);
     let mut attempt = 0u32;
     loop {
-        match req.send_ref().await {
-            Err(E::RetryAfter(wait)) if attempt < 4 => {
-                tracing::warn!(
-                    adapter = "telegram",
-                    secs = wait.seconds(),
-                    "rate limited by Telegram; retrying"
-                );
-                tokio::time::sleep(wait.duration().min(Duration::from_secs(30))).await;
+        let result = req.send_ref().await;
+        // (Error texts may carry the request URL, which holds the token: only the kind is logged.)
+        let (wait, kind) = match &result {
+            Err(E::RetryAfter(wait)) => {
+                (wait.duration().min(Duration::from_secs(30)), "rate limited")
             }
-            Err(E::Api(teloxide::ApiError::Unknown(ref desc)))
-                if attempt < 3 && transient(desc) =>
-            {
-                tracing::warn!(adapter = "telegram", attempt, error = %desc, "Bot API server error; retrying");
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+            Err(E::Api(teloxide::ApiError::Unknown(desc))) if transient(desc) => {
+                (backoff, "server error")
             }
-            Err(E::Network(_) | E::InvalidJson { .. } | E::Io(_)) if attempt < 3 => {
-                tracing::warn!(
-                    adapter = "telegram",
-                    attempt,
-                    "Bot API request failed; retrying"
-                );
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-            }
-            other => return other,
+            Err(E::Network(_) | E::Io(_)) => (backoff, "network"),
+            Err(E::InvalidJson { .. }) => (backoff, "not a Bot API answer"),
+            _ => return result,
+        };
+        if tokio::time::Instant::now() + wait > deadline {
+            return result;
+        }
+        tracing::warn!(
+            adapter = "telegram",
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            kind,
+            "Bot API request failed; retrying"
+        );
+        tokio::time::sleep(wait).await;
+        if wait == backoff {
+            backoff = (backoff * 2).min(MAX_BACKOFF);
         }
         attempt += 1;
     }

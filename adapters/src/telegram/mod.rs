@@ -32,7 +32,7 @@ use crate::pipeline::{self, Answer, DownloadError, Photo, Pipeline, PipelineOpti
 use crate::render;
 
 mod api;
-mod parse;
+pub mod parse;
 mod render_html;
 
 pub use api::redact;
@@ -207,8 +207,23 @@ pub async fn run(
     });
     match opts.webhook {
         None => {
+            // Long polling whose reconnection backoff stays short (0.5 s doubling to 4 s; the
+            // default reaches 64 s), so the bot is back within seconds of an API outage.
+            let listener = teloxide::update_listeners::Polling::builder(bot.clone())
+                .timeout(Duration::from_secs(10))
+                .backoff_strategy(|errors| Duration::from_millis(500 << errors.min(3)))
+                .delete_webhook()
+                .await
+                .build();
             tracing::info!(adapter = "telegram", "telegram bot polling");
-            dispatcher.dispatch().await;
+            dispatcher
+                .dispatch_with_listener(
+                    listener,
+                    Arc::new(RedactingErrorHandler {
+                        token: opts.token.clone(),
+                    }),
+                )
+                .await;
         }
         Some(hook) => {
             // Bind first, so a taken port is a clear error rather than a panic in a task.
@@ -450,7 +465,7 @@ async fn on_callback(bot: Bot, q: CallbackQuery, state: Arc<State>) -> HandlerRe
                 moodtune_core::Verdict::Like => m.rated_like,
                 moodtune_core::Verdict::Dislike => m.rated_dislike,
             }
-            .replace("{song}", &song.name),
+            .replace("{song}", &render::title(&song)),
             Err(why) => why.note(lang),
         };
         send(bot.answer_callback_query(q.id.clone()).text(note)).await?;

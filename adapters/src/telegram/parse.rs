@@ -1,13 +1,18 @@
-//! What a Telegram message asks: a command of the table, a mood, or nothing for us.
+//! What a Telegram message asks: a command of the table, a mood, or nothing for us. Public so
+//! that the fuzz harness can read every text a stranger sends the way the bot reads it.
 
 use crate::commands::{self, Command, Platform};
 
 /// What a message asks the bot to do.
 #[derive(Debug, PartialEq)]
-pub(super) enum Ask<'a> {
+pub enum Ask<'a> {
+    /// `/start`.
     Start,
+    /// `/help`.
     Help,
+    /// `/lang zh|en`.
     Lang(&'a str),
+    /// A mood: `/mood TEXT`, a private message, or a group message that mentions the bot.
     Mood(&'a str),
     /// `/cheer TEXT`: songs to cheer up rather than to match.
     Cheer(&'a str),
@@ -15,13 +20,14 @@ pub(super) enum Ask<'a> {
     History(&'a str),
     /// `/forget`.
     Forget,
+    /// A command that is not ours, sent to us.
     UnknownCommand,
     /// Not for us (group chatter, or a command for another bot).
     Ignore,
 }
 
 /// Reads a message text as a command or a mood. `bot_name` is our username without `@`.
-pub(super) fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask<'a> {
+pub fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask<'a> {
     let text = text.trim();
     if let Some((cmd, target, arg)) = commands::split(text) {
         if !target.is_empty() && !target.eq_ignore_ascii_case(bot_name) {
@@ -52,7 +58,8 @@ pub(super) fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask
     }
 }
 
-pub(super) fn strip_mention(text: &str, bot_name: &str) -> String {
+/// The text without mentions of the bot (`@bot_name`, any case), trimmed: the mood a group message carries.
+pub fn strip_mention(text: &str, bot_name: &str) -> String {
     let mention = format!("@{bot_name}");
     let mut out = String::with_capacity(text.len());
     let mut rest = text;

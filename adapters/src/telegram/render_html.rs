@@ -49,7 +49,7 @@ pub fn reply_html(rec: &Recommendation, lang: Lang) -> String {
             "{}. <a href=\"{}\">{}</a> — {}{why}\n",
             rec.offset + i + 1,
             escape(&t.url),
-            escape(&t.info.name),
+            escape(&render::title(&t.info)),
             escape(&artists)
         ));
     }

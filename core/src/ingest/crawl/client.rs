@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
+use crate::ingest::crawl::wire::{decode_answer, AnswerError, MAX_ANSWER_BYTES};
 use crate::ingest::crawl::{CrawlConfig, CrawlError, MAX_BACKOFF};
 
 /// A NeteaseCloudMusicApi client with the rate cap and the retry policy.
@@ -115,32 +116,34 @@ impl Api {
                 status: status.as_u16(),
             });
         }
-        let body = resp.bytes().await.map_err(|source| CrawlError::Http {
+        let mut body = Vec::new();
+        let mut resp = resp;
+        while let Some(chunk) = resp.chunk().await.map_err(|source| CrawlError::Http {
             url: shown(),
             source,
-        })?;
-        let value: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|_| CrawlError::NotJson {
+        })? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(CrawlError::TooLarge {
+                    url: shown(),
+                    max: MAX_ANSWER_BYTES,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        decode_answer(&body).map_err(|e| match e {
+            AnswerError::NotJson(snippet) => CrawlError::NotJson {
                 url: shown(),
-                snippet: String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned(),
-            })?;
-        let code = value.get("code").and_then(|c| c.as_i64()).unwrap_or(200);
-        if code != 200 {
-            let message = value
-                .get("message")
-                .or_else(|| value.get("msg"))
-                .and_then(|m| m.as_str())
-                .unwrap_or("")
-                .to_string();
-            return Err(CrawlError::Api {
+                snippet,
+            },
+            AnswerError::Api(code, message) => CrawlError::Api {
                 url: shown(),
                 code,
                 message,
-            });
-        }
-        serde_json::from_value(value).map_err(|source| CrawlError::Shape {
-            url: shown(),
-            source,
+            },
+            AnswerError::Shape(source) => CrawlError::Shape {
+                url: shown(),
+                source,
+            },
         })
     }
 }

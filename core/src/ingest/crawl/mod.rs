@@ -26,7 +26,7 @@ use crate::store::CatalogError;
 
 mod client;
 mod pipeline;
-mod wire;
+pub mod wire;
 
 pub use pipeline::crawl;
 pub use wire::clean_lrc;
@@ -122,6 +122,14 @@ pub enum CrawlError {
         url: String,
         /// The start of the body.
         snippet: String,
+    },
+    /// The answer was larger than any real one: refused rather than held in memory.
+    #[error("{url} answered more than {max} bytes")]
+    TooLarge {
+        /// The request.
+        url: String,
+        /// The most read.
+        max: usize,
     },
     /// NetEase answered with `code != 200` (rate limited, not found...) even after retries.
     #[error("{url} answered code {code}: {message}")]

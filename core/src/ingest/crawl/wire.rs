@@ -1,83 +1,150 @@
 //! NeteaseCloudMusicApi's answers as serde types, and its LRC lyrics turned into plain text.
+//!
+//! Public so that the fuzz harness decodes answers exactly as the crawler does: an answer is
+//! a stranger's bytes (any server can pose as the API).
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
-pub(super) struct TopPlaylists {
-    #[serde(default)]
-    pub(super) playlists: Vec<ApiPlaylist>,
-    #[serde(default)]
-    pub(super) more: bool,
+/// Longest answer body read (the largest real answers, a playlist's 1,000 songs, are about
+/// 1 MB): a server that sends more is refused rather than held in memory.
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// Why an answer body was not taken; the client adds the URL.
+#[derive(Debug)]
+pub enum AnswerError {
+    /// Not JSON: the first bytes, for the log.
+    NotJson(String),
+    /// JSON with a `code` other than 200, and its message.
+    Api(i64, String),
+    /// JSON of another shape than asked.
+    Shape(serde_json::Error),
 }
 
+/// Decodes one answer body: JSON, whose `code` (when present) is 200, of the shape `T`.
+pub fn decode_answer<T: DeserializeOwned>(body: &[u8]) -> Result<T, AnswerError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        AnswerError::NotJson(String::from_utf8_lossy(&body[..body.len().min(80)]).into_owned())
+    })?;
+    let code = value.get("code").and_then(|c| c.as_i64()).unwrap_or(200);
+    if code != 200 {
+        let message = value
+            .get("message")
+            .or_else(|| value.get("msg"))
+            .and_then(|m| m.as_str())
+            .unwrap_or("")
+            .to_string();
+        return Err(AnswerError::Api(code, message));
+    }
+    serde_json::from_value(value).map_err(AnswerError::Shape)
+}
+
+/// `/top/playlist`: a page of the most collected playlists.
+#[derive(Debug, Deserialize)]
+pub struct TopPlaylists {
+    /// The page.
+    #[serde(default)]
+    pub playlists: Vec<ApiPlaylist>,
+    /// Whether more pages follow.
+    #[serde(default)]
+    pub more: bool,
+}
+
+/// A playlist as listed.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ApiPlaylist {
-    pub(super) id: i64,
+pub struct ApiPlaylist {
+    /// NetEase id.
+    pub id: i64,
+    /// Its name.
     #[serde(default)]
-    pub(super) name: Option<String>,
+    pub name: Option<String>,
+    /// How many collected it.
     #[serde(default)]
-    pub(super) subscribed_count: i64,
+    pub subscribed_count: i64,
+    /// Songs it holds.
     #[serde(default)]
-    pub(super) track_count: i64,
+    pub track_count: i64,
 }
 
+/// `/playlist/track/all`: a playlist's songs.
 #[derive(Debug, Deserialize)]
-pub(super) struct Songs {
+pub struct Songs {
+    /// The songs.
     #[serde(default)]
-    pub(super) songs: Vec<ApiSong>,
+    pub songs: Vec<ApiSong>,
 }
 
+/// A song: id, title, artists, album, popularity.
 #[derive(Debug, Deserialize)]
-pub(super) struct ApiSong {
-    pub(super) id: i64,
+pub struct ApiSong {
+    /// NetEase id.
+    pub id: i64,
+    /// Its name.
     #[serde(default)]
-    pub(super) name: Option<String>,
+    pub name: Option<String>,
+    /// Artists.
     #[serde(default)]
-    pub(super) ar: Vec<ApiName>,
+    pub ar: Vec<ApiName>,
+    /// Album.
     #[serde(default)]
-    pub(super) al: Option<ApiName>,
+    pub al: Option<ApiName>,
+    /// Popularity, 0..100.
     #[serde(default)]
-    pub(super) pop: f64,
+    pub pop: f64,
 }
 
+/// Anything NetEase names (an artist, an album).
 #[derive(Debug, Deserialize)]
-pub(super) struct ApiName {
+pub struct ApiName {
+    /// Its name.
     #[serde(default)]
-    pub(super) name: Option<String>,
+    pub name: Option<String>,
 }
 
+/// `/lyric`: a song's LRC lyrics, or why there are none.
 #[derive(Debug, Deserialize)]
-pub(super) struct Lyric {
+pub struct Lyric {
+    /// Instrumental.
     #[serde(default)]
-    pub(super) nolyric: bool,
+    pub nolyric: bool,
+    /// No lyrics collected yet.
     #[serde(default)]
-    pub(super) uncollected: bool,
+    pub uncollected: bool,
+    /// The original lyrics.
     #[serde(default)]
-    pub(super) lrc: Option<LrcPart>,
+    pub lrc: Option<LrcPart>,
 }
 
+/// The LRC text of one lyric version.
 #[derive(Debug, Deserialize)]
-pub(super) struct LrcPart {
+pub struct LrcPart {
+    /// LRC text.
     #[serde(default)]
-    pub(super) lyric: Option<String>,
+    pub lyric: Option<String>,
 }
 
+/// `/comment/hot`: a song's most liked comments.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct HotComments {
+pub struct HotComments {
+    /// The comments.
     #[serde(default)]
-    pub(super) hot_comments: Vec<ApiComment>,
+    pub hot_comments: Vec<ApiComment>,
 }
 
+/// One comment.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(super) struct ApiComment {
-    pub(super) comment_id: i64,
+pub struct ApiComment {
+    /// NetEase id.
+    pub comment_id: i64,
+    /// The text.
     #[serde(default)]
-    pub(super) content: Option<String>,
+    pub content: Option<String>,
+    /// Likes.
     #[serde(default)]
-    pub(super) liked_count: i64,
+    pub liked_count: i64,
 }
 
 /// Credit lines at the top of NetEase lyrics ("作词 : 黄家驹"): names, not feelings.
