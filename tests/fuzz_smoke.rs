@@ -1,5 +1,5 @@
 //! The fuzz targets on stable, in every test run: each target's seeds (`fuzz/seeds/<target>/`, the
-//! photo fixtures for the image targets),
+//! photo fixtures for the photo pipeline),
 //! every input a fuzzer ever crashed on (`fuzz/regressions/<target>/`), and a few hundred
 //! deterministic mutations of the seeds. The long runs are cargo-fuzz's (RELIABILITY.md); this
 //! keeps the targets building and passing, and a fixed crash from coming back.
@@ -63,10 +63,11 @@ fn mutate(rng: &mut rand::rngs::StdRng, seed: &[u8], other: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Where a target's seeds are: the photo fixtures for the image targets, else `fuzz/seeds/`.
+/// Where a target's seeds are: the photo fixtures for the whole photo pipeline, else
+/// `fuzz/seeds/`.
 fn seed_dir(root: &Path, target: &str) -> std::path::PathBuf {
     match target {
-        "image" | "photo" => Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images"),
+        "photo" => Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images"),
         _ => root.join("seeds").join(target),
     }
 }

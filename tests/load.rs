@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use moodtune_adapters::discord::{self, DiscordOptions};
+use moodtune_adapters::memory::encode_rate;
 use moodtune_adapters::paging::encode_more;
 use moodtune_adapters::telegram::{self, TelegramOptions};
-use moodtune_core::{Category, EmotionScores};
+use moodtune_core::{Category, EmotionScores, Verdict};
 use moodtune_tests::fake_discord::{button_press, interaction, user, FakeDiscord};
 use moodtune_tests::fake_telegram::{message, photo_update, text_update, FakeTelegram};
 use moodtune_tests::{peak_rss_mb, TestDb};
@@ -70,8 +71,8 @@ fn is_slow_down(text: &str) -> bool {
 const FLOOD: usize = 24;
 
 /// 1,000 updates from 200 people at once: 10 of them flood (24 messages each), the other 190
-/// send three messages and one more thing each (a "More like this" press, an inline query, or a
-/// photo: 50 photos in all). Everyone is answered exactly once; only the flooders are slowed.
+/// send three messages and one more thing each (50 photos, 35 "More like this" presses, 35 👍
+/// presses, 70 inline queries). Everyone is answered exactly once; only the flooders are slowed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn telegram_crowd_is_answered_exactly_once() {
     let db = TestDb::sqlite();
@@ -128,13 +129,20 @@ async fn telegram_crowd_is_answered_exactly_once() {
                 pushes.push(photo_update(m, user, user, "selfie", photo.len()));
                 expected.push((Key::Reply(m), user));
             }
-            50..120 => {
+            // Presses: "More like this", and 👍 on a song of the demo catalog (the memory's
+            // button data).
+            j @ 50..120 => {
                 let id = format!("cb-{user}");
+                let data = if j < 85 {
+                    more.clone()
+                } else {
+                    encode_rate(60163, Verdict::Like)
+                };
                 pushes.push(json!({"callback_query": {
                     "id": id, "chat_instance": "ci",
                     "from": {"id": user, "is_bot": false, "first_name": "Ann", "language_code": "en"},
                     "message": message(900_000 + user, user, 777, "Your mood: 悲伤 sad 100%"),
-                    "data": more
+                    "data": data
                 }}));
                 expected.push((Key::Callback(id), user));
             }

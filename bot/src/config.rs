@@ -360,7 +360,7 @@ pub fn apply_config_file(args: &[String], keys: &[FileKey]) -> anyhow::Result<Op
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     for (key, value) in
-        parse_config(&text, keys).with_context(|| format!("in {}", path.display()))?
+        parse_config(&text, keys).map_err(|e| anyhow::anyhow!("in {}: {e}", path.display()))?
     {
         let env = &key.env;
         if key.secret && readable_by_others(&path) {

@@ -74,6 +74,17 @@ fn transient(desc: &str) -> bool {
     .any(|t| d.contains(t))
 }
 
+/// Long polling whose reconnection backoff stays short (0.5 s doubling to 4 s; teloxide's
+/// default reaches 64 s), so the bot is back within seconds of a Bot API outage.
+pub(super) async fn polling(bot: Bot) -> teloxide::update_listeners::Polling<Bot> {
+    teloxide::update_listeners::Polling::builder(bot)
+        .timeout(Duration::from_secs(10))
+        .backoff_strategy(|errors| Duration::from_millis(500 << errors.min(3)))
+        .delete_webhook()
+        .await
+        .build()
+}
+
 /// Logs handler errors without ever printing the token.
 pub(super) struct RedactingErrorHandler {
     pub(super) token: String,

@@ -36,7 +36,7 @@ pub mod parse;
 mod render_html;
 
 pub use api::redact;
-use api::{register_commands, send, RedactingErrorHandler};
+use api::{polling, register_commands, send, RedactingErrorHandler};
 use parse::{parse_ask, strip_mention, Ask};
 pub use render_html::{escape, reply_html};
 use render_html::{history_reply, keyboard, no_preview};
@@ -207,23 +207,12 @@ pub async fn run(
     });
     match opts.webhook {
         None => {
-            // Long polling whose reconnection backoff stays short (0.5 s doubling to 4 s; the
-            // default reaches 64 s), so the bot is back within seconds of an API outage.
-            let listener = teloxide::update_listeners::Polling::builder(bot.clone())
-                .timeout(Duration::from_secs(10))
-                .backoff_strategy(|errors| Duration::from_millis(500 << errors.min(3)))
-                .delete_webhook()
-                .await
-                .build();
+            let listener = polling(bot.clone()).await;
             tracing::info!(adapter = "telegram", "telegram bot polling");
-            dispatcher
-                .dispatch_with_listener(
-                    listener,
-                    Arc::new(RedactingErrorHandler {
-                        token: opts.token.clone(),
-                    }),
-                )
-                .await;
+            let errors = Arc::new(RedactingErrorHandler {
+                token: opts.token.clone(),
+            });
+            dispatcher.dispatch_with_listener(listener, errors).await;
         }
         Some(hook) => {
             // Bind first, so a taken port is a clear error rather than a panic in a task.

@@ -58,7 +58,9 @@ pub fn parse_ask<'a>(text: &'a str, private: bool, bot_name: &str) -> Ask<'a> {
     }
 }
 
-/// The text without mentions of the bot (`@bot_name`, any case), trimmed: the mood a group message carries.
+/// The text without mentions of the bot (`@bot_name`, any case), trimmed: the mood a group message
+/// carries. Each mention becomes a space, so the words around it stay apart and the pieces of a
+/// crafted text (`@moodtuneb@moodtunebotot`) cannot join into a new mention.
 pub fn strip_mention(text: &str, bot_name: &str) -> String {
     let mention = format!("@{bot_name}");
     let mut out = String::with_capacity(text.len());
@@ -69,6 +71,7 @@ pub fn strip_mention(text: &str, bot_name: &str) -> String {
         .find(&mention.to_ascii_lowercase())
     {
         out.push_str(&rest[..at]);
+        out.push(' ');
         rest = &rest[at + mention.len()..];
     }
     out.push_str(rest);
@@ -114,7 +117,12 @@ mod tests {
         }
         assert_eq!(
             strip_mention("hey @MoodtuneBot 好难过", "moodtunebot"),
-            "hey  好难过"
+            "hey   好难过"
+        );
+        // Found by the fuzzer: removing a mention must not join its neighbours into another.
+        assert_eq!(
+            strip_mention("@moodtuneb@moodtunebotot", "moodtunebot"),
+            "@moodtuneb ot"
         );
     }
 }

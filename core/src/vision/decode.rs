@@ -7,6 +7,13 @@ use image::{DynamicImage, ImageDecoder, ImageReader};
 
 use crate::vision::{ImageLimits, VisionError};
 
+/// Images up to this many pixels are decoded whatever their file size.
+const SMALL_PIXELS: u64 = 1_000_000;
+/// Pixels one byte of a real photo stands for at most (phone photos: under 10; a flat,
+/// low-quality 12 MP JPEG: about 120). Beyond it a file is a decompression bomb: 803 bytes
+/// claiming 62,992 x 240 pixels kept a decoder busy for seconds (found by `fuzz image`).
+const MAX_PIXELS_PER_BYTE: u64 = 400;
+
 /// Decodes a photo within the limits and applies its EXIF orientation.
 pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<DynamicImage, VisionError> {
     if bytes.len() > limits.max_bytes {
@@ -46,6 +53,13 @@ pub fn decode(bytes: &[u8], limits: &ImageLimits) -> Result<DynamicImage, Vision
     }
     if width == 0 || height == 0 {
         return Err(VisionError::Damaged("empty image".into()));
+    }
+    let pixels = width as u64 * height as u64;
+    if pixels > SMALL_PIXELS && pixels > bytes.len() as u64 * MAX_PIXELS_PER_BYTE {
+        return Err(VisionError::Damaged(format!(
+            "{width}x{height} pixels in {} bytes: not a photo",
+            bytes.len()
+        )));
     }
     let orientation = decoder
         .orientation()
@@ -95,6 +109,12 @@ mod tests {
         assert!(matches!(
             decode(b"12345", &small),
             Err(VisionError::TooLarge { .. })
+        ));
+        // Found by the fuzzer: 803 bytes claiming 62,992 x 240 pixels.
+        let bomb = include_bytes!("../../../fuzz/regressions/image/tiny-file-huge-jpeg");
+        assert!(matches!(
+            decode(bomb, &limits),
+            Err(VisionError::Damaged(why)) if why.contains("not a photo")
         ));
     }
 }

@@ -1,7 +1,7 @@
 //! Writes the seed corpora of the fuzz targets into `fuzz/seeds/<target>/` (run from the repository
 //! root: `cargo run --release -p moodtune-tests --bin fuzz_seeds`). Seeds come from the test
 //! fixtures (posts, the demo dump) and from the product's own writers (button data, a snapshot),
-//! so they are valid inputs the fuzzer can damage in interesting ways. The photo targets' seeds
+//! so they are valid inputs the fuzzer can damage in interesting ways. The photo pipeline's seeds
 //! are the photo fixtures themselves (`tests/fixtures/images`).
 
 use std::path::Path;
@@ -70,7 +70,26 @@ fn main() {
     let mut mood_bytes: Vec<u8> = (0..21u8).map(|i| i * 7 % 13).collect();
     mood_bytes.extend_from_slice(&[10, 0]);
     write("buttons", "writer-mood", &mood_bytes);
-    // Images: the photo targets take their seeds from tests/fixtures/images directly.
+    // Images: tiny pictures in every format read, for the decoder (small inputs: a million of
+    // them in minutes); the whole photo pipeline takes its seeds from tests/fixtures/images.
+    let rgba = image::RgbaImage::from_fn(16, 16, |x, y| {
+        image::Rgba([(x * 16) as u8, (y * 16) as u8, 128, 255])
+    });
+    for (name, format) in [
+        ("tiny.png", image::ImageFormat::Png),
+        ("tiny.jpg", image::ImageFormat::Jpeg),
+        ("tiny.gif", image::ImageFormat::Gif),
+        ("tiny.webp", image::ImageFormat::WebP),
+    ] {
+        let picture = if format == image::ImageFormat::Jpeg {
+            image::DynamicImage::ImageRgb8(image::DynamicImage::ImageRgba8(rgba.clone()).to_rgb8())
+        } else {
+            image::DynamicImage::ImageRgba8(rgba.clone())
+        };
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        picture.write_to(&mut bytes, format).expect("encoded");
+        write("image", name, bytes.get_ref());
+    }
     // The dump: the first playlists of the demo catalog.
     let demo: Vec<&str> = moodtune_core::ingest::dump::EMBEDDED_DEMO
         .lines()

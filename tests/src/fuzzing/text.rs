@@ -67,8 +67,8 @@ pub fn run(data: &[u8]) {
     let rec = Recommendation {
         emotion,
         offset: data.len() % 300,
-        has_more: data.len() % 3 == 0,
-        lifted: data.len() % 2 == 0,
+        has_more: data.len().is_multiple_of(3),
+        lifted: data.len().is_multiple_of(2),
         cues,
         faces: 0,
         tracks,
