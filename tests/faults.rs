@@ -2,8 +2,9 @@
 //! beside what they break: the database going away in cli.rs, the Bot API in telegram.rs, the
 //! gateway in discord.rs, a killed crawl in crawl.rs.)
 
-use moodtune_core::index::graph::{GraphIndex, GraphParams};
+use moodtune_core::index::graph::GraphIndex;
 use moodtune_core::index::snapshot;
+use moodtune_tests::fuzzing::snapshot::{moods, params as snapshot_params};
 
 /// The disk fills up while a new snapshot is written: the write fails with an error, and the
 /// snapshot already on disk stays intact and loads (a small tmpfs plays the full disk).
@@ -34,25 +35,7 @@ fn a_full_disk_leaves_the_old_snapshot_valid() {
     }
     let _unmount = Unmount(mnt.clone());
 
-    let moods = |n: usize, seed: u64| -> Vec<[f32; 21]> {
-        let mut state = seed;
-        (0..n)
-            .map(|_| {
-                let raw: [f32; 21] = std::array::from_fn(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((state >> 40) as f32 / (1u64 << 24) as f32).powi(4)
-                });
-                let sum: f32 = raw.iter().sum();
-                raw.map(|x| x / sum)
-            })
-            .collect()
-    };
-    let params = GraphParams {
-        build_threads: 1,
-        ..GraphParams::default()
-    };
+    let params = snapshot_params();
     let path = mnt.join("index.graph");
     let small = moods(500, 1);
     snapshot::save(&GraphIndex::build(small.clone(), params), 1, &path).expect("fits");

@@ -18,21 +18,24 @@ pub const VECTORS: usize = 64;
 /// The catalog the fuzzed snapshots claim to be of: fixed pseudo-random moods.
 pub fn vectors() -> &'static Vec<[f32; DIM]> {
     static V: OnceLock<Vec<[f32; DIM]>> = OnceLock::new();
-    V.get_or_init(|| {
-        let mut state = 0x5eed_u64;
-        (0..VECTORS)
-            .map(|_| {
-                let raw: [f32; DIM] = std::array::from_fn(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((state >> 40) as f32 / (1u64 << 24) as f32).powi(4)
-                });
-                let sum: f32 = raw.iter().sum();
-                raw.map(|x| x / sum)
-            })
-            .collect()
-    })
+    V.get_or_init(|| moods(VECTORS, 0x5eed))
+}
+
+/// `n` pseudo-random, skewed moods from `seed` (the same every run): a catalog for index tests.
+pub fn moods(n: usize, seed: u64) -> Vec<[f32; DIM]> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            let raw: [f32; DIM] = std::array::from_fn(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 40) as f32 / (1u64 << 24) as f32).powi(4)
+            });
+            let sum: f32 = raw.iter().sum();
+            raw.map(|x| x / sum)
+        })
+        .collect()
 }
 
 /// Build parameters of the fuzzed snapshots (one thread: builds are reproducible anyway).
