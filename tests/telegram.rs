@@ -25,13 +25,18 @@ async fn start(burst: u32) -> Bot {
 }
 
 async fn start_with(burst: u32, webhook: Option<telegram::Webhook>) -> Bot {
-    let db = TestDb::sqlite();
-    let engine = db.engine().await;
     let fake = FakeTelegram::start(TOKEN).await;
     let mut opts = TelegramOptions::new(TOKEN.to_string());
     opts.api_url = Some(fake.url.parse().unwrap());
     opts.burst = burst;
     opts.webhook = webhook;
+    launch(fake, opts).await
+}
+
+/// The bot with `opts` on a fresh SQLite file, `fake` being the Bot API it talks to.
+async fn launch(fake: FakeTelegram, opts: TelegramOptions) -> Bot {
+    let db = TestDb::sqlite();
+    let engine = db.engine().await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         telegram::run(engine, opts, async move {
@@ -662,8 +667,6 @@ async fn songs_are_rated_remembered_and_forgotten() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_api_outage_loses_nothing() {
     use moodtune_tests::TcpGate;
-    let db = TestDb::sqlite();
-    let engine = db.engine().await;
     let fake = FakeTelegram::start(TOKEN).await;
     let upstream = fake.url.trim_start_matches("http://").trim_end_matches('/');
     let mut gate = TcpGate::shut(upstream.parse().unwrap());
@@ -674,20 +677,7 @@ async fn a_bot_api_outage_loses_nothing() {
             .parse()
             .unwrap(),
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        telegram::run(engine, opts, async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap()
-    });
-    let bot = Bot {
-        fake: fake.clone(),
-        stop: Some(stop),
-        task,
-        _db: db,
-    };
+    let bot = launch(fake, opts).await;
     let f = &bot.fake;
     let m1 = f.message_id();
     f.push(text_update(m1, 42, 42, "好难过"));
