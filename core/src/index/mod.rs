@@ -59,11 +59,52 @@ pub fn distance(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
 
 /// Squared Euclidean distance: the one distance every index here compares by.
 ///
-/// Summed in four lanes (coordinates i, i+4, i+8, ...) and then across them, so that the
-/// compiler keeps the lanes in one SIMD register instead of adding 21 terms one after another;
-/// distances are most of what a search or a build does.
+/// Summed in four lanes (coordinates i, i+4, i+8, ...) and then across them as
+/// `(l0 + l1) + (l2 + l3) + last`: on x86-64 with SSE2 (part of the architecture, so no runtime
+/// check), elsewhere in portable code that sums in the same order, so both give the same bits.
+/// Distances are most of what a search or a build does; the compiler left the portable loop
+/// scalar (21 `mulss` per distance in a profile of the graph's search).
 #[inline]
 pub(crate) fn squared(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        squared_sse2(a, b)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        squared_portable(a, b)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn squared_sse2(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
+    use std::arch::x86_64::*;
+    const CHUNKS: usize = DIM / 4;
+    // SAFETY: SSE2 is part of x86-64; each unaligned load reads floats 4c..4c+4 with
+    // c < DIM / 4, inside both 21-float arrays.
+    unsafe {
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut acc = _mm_setzero_ps();
+        for c in 0..CHUNKS {
+            let d = _mm_sub_ps(_mm_loadu_ps(pa.add(4 * c)), _mm_loadu_ps(pb.add(4 * c)));
+            acc = _mm_add_ps(acc, _mm_mul_ps(d, d));
+        }
+        // [l0 + l1, _, l2 + l3, _], then (l0 + l1) + (l2 + l3).
+        let pairs = _mm_add_ps(acc, _mm_shuffle_ps(acc, acc, 0b10_11_00_01));
+        let total = _mm_add_ss(pairs, _mm_movehl_ps(pairs, pairs));
+        let mut rest = 0.0;
+        for i in CHUNKS * 4..DIM {
+            let d = a[i] - b[i];
+            rest += d * d;
+        }
+        _mm_cvtss_f32(total) + rest
+    }
+}
+
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[inline]
+fn squared_portable(a: &[f32; DIM], b: &[f32; DIM]) -> f32 {
     const LANES: usize = 4;
     let mut acc = [0.0f32; LANES];
     for c in 0..DIM / LANES {
@@ -128,6 +169,17 @@ pub(crate) mod tests {
                 v
             })
             .collect()
+    }
+
+    #[test]
+    fn the_simd_distance_is_the_portable_one_bit_for_bit() {
+        let vs = random_vectors(500, 21);
+        for w in vs.windows(2) {
+            assert_eq!(
+                squared(&w[0], &w[1]).to_bits(),
+                squared_portable(&w[0], &w[1]).to_bits()
+            );
+        }
     }
 
     #[test]

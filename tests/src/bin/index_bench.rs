@@ -20,6 +20,12 @@
 //! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters.
 //! `recall@10_raw` is recall against an exact scan over the raw vectors (before `dedup` flushed
 //! their tails), each found slot expanded into the raw vectors it stands for.
+//!
+//! `MOODTUNE_BENCH_FILES=DIR` takes rows, queries and their exact answers from the files
+//! `tools/ann_bench.py gen` wrote (the side-by-side run with hnswlib, `tools/ann-bench`); recall is
+//! then `|found ∩ truth| / 10` by row id, as the Python half scores hnswlib, and `index_mb` is the
+//! growth of the resident set during the build less the vectors' own bytes, measured as it
+//! measures hnswlib's.
 
 use std::time::Instant;
 
@@ -73,6 +79,85 @@ fn post_moods() -> Vec<Emotion> {
         .collect()
 }
 
+/// Rows, queries and each query's exact nearest row ids, from `tools/ann_bench.py gen`'s files.
+fn from_files(dir: &str) -> (Vec<[f32; DIM]>, Vec<Emotion>, Vec<Vec<u32>>) {
+    let read = |name: &str| std::fs::read(format!("{dir}/{name}")).expect("a bench file reads");
+    let rows = |bytes: Vec<u8>| -> Vec<[f32; DIM]> {
+        bytes
+            .chunks_exact(4 * DIM)
+            .map(|row| {
+                std::array::from_fn(|d| {
+                    f32::from_le_bytes(row[4 * d..4 * d + 4].try_into().unwrap())
+                })
+            })
+            .collect()
+    };
+    let truth = read("truth.u32")
+        .chunks_exact(40)
+        .map(|t| {
+            t.chunks_exact(4)
+                .map(|x| u32::from_le_bytes(x.try_into().unwrap()))
+                .collect()
+        })
+        .collect();
+    let queries = rows(read("queries.f32")).into_iter().map(Emotion).collect();
+    (rows(read("base.f32")), queries, truth)
+}
+
+/// The process's resident set now, in MB (Linux; 0 elsewhere).
+fn rss_mb() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1u64 << 20) as f64
+}
+
+/// Lock-step rounds for `tools/ann_bench.py run`, which alternates them with hnswlib's so that
+/// both meet the same moments of a shared machine: each line on stdin is a search width; the
+/// answer is one pass over the queries at that width, as one line (`p50_us p95_us hits`).
+fn lockstep(
+    mut graph: Option<GraphIndex>,
+    other: Option<Box<dyn VectorIndex>>,
+    queries: &[Emotion],
+    truth: &[Vec<u32>],
+    slot_rows: &[u32],
+) {
+    use std::io::{BufRead, Write};
+    for line in std::io::stdin().lock().lines() {
+        let ef: usize = line
+            .expect("stdin reads")
+            .trim()
+            .parse()
+            .expect("a search width");
+        if let Some(g) = graph.as_mut() {
+            g.set_ef_search(ef);
+        }
+        let index: &dyn VectorIndex = match (&graph, &other) {
+            (Some(g), _) => g,
+            (None, Some(o)) => o.as_ref(),
+            (None, None) => unreachable!("one index was built"),
+        };
+        let mut times = Vec::with_capacity(queries.len());
+        let mut hits = 0;
+        for (q, t) in queries.iter().zip(truth) {
+            let started = Instant::now();
+            let got = index.search(q, 10);
+            times.push(started.elapsed().as_secs_f64() * 1e6);
+            hits += got
+                .iter()
+                .filter(|n| t.contains(&slot_rows[n.slot as usize]))
+                .count();
+        }
+        times.sort_by(f64::total_cmp);
+        let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+        println!("{:.2} {:.2} {hits}", pct(0.5), pct(0.95));
+        std::io::stdout().flush().expect("stdout writes");
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("graph");
@@ -91,6 +176,7 @@ fn main() {
     // clusters of real labels), queried by mixtures of two of its moods.
     // `raw`: the input vectors before `dedup` flushed their tails, for recall against an exact scan
     // over what the catalog really holds.
+    let mut truth_ids: Option<Vec<Vec<u32>>> = None;
     let (raw, queries) = match std::env::var("MOODTUNE_BENCH_DB") {
         Ok(url) => {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -123,6 +209,12 @@ fn main() {
             }));
             (all, queries)
         }
+        Err(_) if std::env::var("MOODTUNE_BENCH_FILES").is_ok() => {
+            let dir = std::env::var("MOODTUNE_BENCH_FILES").unwrap();
+            let (rows, queries, truth) = from_files(&dir);
+            truth_ids = Some(truth);
+            (rows, queries)
+        }
         Err(_) => (
             vectors(n, data_kind, 1),
             vectors(1_000, data_kind, 2)
@@ -133,6 +225,8 @@ fn main() {
     };
     let (data, groups) = moodtune_core::index::dedup(&raw);
     let distinct = data.len();
+    let n = raw.len();
+    let rss_before = rss_mb();
     let started = Instant::now();
     // The graph is kept as itself, so its search width can change between measurements.
     let mut graph: Option<GraphIndex> = None;
@@ -164,13 +258,26 @@ fn main() {
     };
     let build = started.elapsed().as_secs_f64();
     let rss_after_build = moodtune_tests::peak_rss_mb();
-    let exact = ExactIndex::new(data);
-    let truth: Vec<_> = queries.iter().map(|q| exact.search(q, 10)).collect();
-    // The oracle over the raw vectors (only exact duplicates collapsed), and each found slot's
-    // distance re-measured on the raw vectors it stands for.
-    let raw_exact = ExactIndex::new(moodtune_core::index::bitwise_distinct(&raw));
-    let raw_truth: Vec<_> = queries.iter().map(|q| raw_exact.search(q, 10)).collect();
-    drop(raw_exact);
+    let index_mb = rss_mb() - rss_before - (distinct * DIM * 4) as f64 / (1u64 << 20) as f64;
+    if let (Some(truth), Ok(_)) = (&truth_ids, std::env::var("MOODTUNE_BENCH_LOCKSTEP")) {
+        println!("index={kind} n={n} build_s={build:.1} index_mb={index_mb:.0}");
+        let slot_rows: Vec<u32> = groups.iter().map(|g| g[0]).collect();
+        return lockstep(graph, other, &queries, truth, &slot_rows);
+    }
+    // The exact answers, unless the files brought them.
+    let (truth, raw_truth) = if truth_ids.is_some() {
+        (Vec::new(), Vec::new())
+    } else {
+        let exact = ExactIndex::new(data);
+        let truth: Vec<_> = queries.iter().map(|q| exact.search(q, 10)).collect();
+        // The oracle over the raw vectors (only exact duplicates collapsed), and each found
+        // slot's distance re-measured on the raw vectors it stands for.
+        let raw_exact = ExactIndex::new(moodtune_core::index::bitwise_distinct(&raw));
+        (
+            truth,
+            queries.iter().map(|q| raw_exact.search(q, 10)).collect(),
+        )
+    };
     // The search widths to measure: those given (the graph re-measured at each), else the
     // index's own.
     let widths: Vec<Option<usize>> = if kind == "graph" && efs.len() > 1 {
@@ -187,15 +294,57 @@ fn main() {
             (None, Some(o)) => o.as_ref(),
             (None, None) => unreachable!("one index was built"),
         };
-        let mut times = Vec::with_capacity(queries.len());
         let mut recall = 0.0;
         let mut recall_raw = 0.0;
         let mut found = Vec::with_capacity(queries.len());
-        for q in &queries {
-            let started = Instant::now();
-            let got = index.search(q, 10);
-            times.push(started.elapsed().as_secs_f64() * 1e6);
-            found.push(got);
+        // `MOODTUNE_BENCH_ROUNDS` passes over the queries (default 1); each percentile is the
+        // median of the rounds' (a shared 2-core VM's neighbours come and go).
+        let rounds: usize = std::env::var("MOODTUNE_BENCH_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(1);
+        let mut per_round: Vec<Vec<f64>> = Vec::new();
+        for round in 0..rounds.max(1) {
+            let mut times = Vec::with_capacity(queries.len());
+            for q in &queries {
+                let started = Instant::now();
+                let got = index.search(q, 10);
+                times.push(started.elapsed().as_secs_f64() * 1e6);
+                if round == 0 {
+                    found.push(got);
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            per_round.push(times);
+        }
+        let pct = |p: f64| {
+            let mut at: Vec<f64> = per_round
+                .iter()
+                .map(|t| t[((t.len() - 1) as f64 * p) as usize])
+                .collect();
+            at.sort_by(f64::total_cmp);
+            at[at.len() / 2]
+        };
+        let width = width.map_or("default".to_string(), |w| w.to_string());
+        if let Some(truth_ids) = &truth_ids {
+            // By row id, as the Python half scores hnswlib (a slot's first row is its row: the
+            // files' rows are distinct).
+            let hits: usize = found
+                .iter()
+                .zip(truth_ids)
+                .map(|(got, t)| {
+                    got.iter()
+                        .filter(|n| t.contains(&groups[n.slot as usize][0]))
+                        .count()
+                })
+                .sum();
+            println!(
+                "index={kind} n={n} ef={width} build_s={build:.1} p50_us={:.1} p95_us={:.1} recall@10={:.4} index_mb={index_mb:.0}",
+                pct(0.5),
+                pct(0.95),
+                hits as f64 / (10 * queries.len()) as f64,
+            );
+            continue;
         }
         for (i, ((q, t), got)) in queries.iter().zip(&truth).zip(found).enumerate() {
             recall += recall_at_k(&got, t);
@@ -214,12 +363,10 @@ fn main() {
             remeasured.sort_by(|a, b| a.distance.total_cmp(&b.distance));
             recall_raw += recall_at_k(&remeasured, &raw_truth[i]);
         }
-        times.sort_by(f64::total_cmp);
-        let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
         println!(
             "index={kind} n={n} distinct={distinct} data={} ef={} build_s={build:.1} p50_us={:.1} p99_us={:.1} recall@10={:.4} recall@10_raw={:.4} peak_rss_mb_after_build={rss_after_build:.0}",
             data_kind,
-            width.map_or("default".to_string(), |w| w.to_string()),
+            width,
             pct(0.5),
             pct(0.99),
             recall / queries.len() as f32,

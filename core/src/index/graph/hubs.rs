@@ -96,8 +96,15 @@ impl Hubs {
         Hubs { nodes, coords }
     }
 
-    /// The `seeds` hubs nearest `q` (unordered), using `scratch` for the distances.
-    pub(super) fn nearest(&self, q: &[f32; DIM], seeds: usize, scratch: &mut Vec<f32>) -> Vec<u32> {
+    /// The `seeds` hubs nearest `q` (unordered) whose squared distance is at most `within`,
+    /// using `scratch` for the distances.
+    pub(super) fn nearest(
+        &self,
+        q: &[f32; DIM],
+        seeds: usize,
+        within: f32,
+        scratch: &mut Vec<f32>,
+    ) -> Vec<u32> {
         let h = self.nodes.len();
         if h == 0 || seeds == 0 {
             return Vec::new();
@@ -114,6 +121,9 @@ impl Hubs {
         for (i, &dist) in scratch.iter().enumerate() {
             keep_best(&mut best, seeds, dist, i as u32);
         }
-        best.into_iter().map(|b| self.nodes[b.1 as usize]).collect()
+        best.into_iter()
+            .filter(|b| b.0 <= within)
+            .map(|b| self.nodes[b.1 as usize])
+            .collect()
     }
 }

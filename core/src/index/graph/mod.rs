@@ -66,13 +66,21 @@ impl Default for GraphParams {
 const NONE: u32 = u32::MAX;
 
 /// Slack of the diversity heuristic (squared): a candidate is dropped only when a kept
-/// neighbour is clearly closer to it than the new node is (DiskANN's alpha, here 1.5). With 1.0,
-/// tight clusters (thousands of real moods within 1e-4 of a category corner) kept no link out and
-/// became islands: recall@10 0.80 on the demo catalog. 1.5 rather than DiskANN's 1.2 keeps more
-/// long links between the category corners, which is what a query between two moods ("happy but a
-/// little sad") needs, its neighbours lying towards both: at 1M real-like tracks recall@10 0.9938
-/// at ef 64 with 1.2, 0.9957 at ef 48 with 1.5 (BENCHMARKS.md), for a fifth more build time.
-const ALPHA2: f32 = 2.25;
+/// neighbour is clearly closer to it than the new node is (DiskANN's alpha, here 1.2). With 1.0,
+/// a member of a tight cluster (thousands of real moods within 1e-4 of a category corner) drops
+/// a link out of the cluster whenever a kept cluster mate is a hair nearer to it, a coin flip:
+/// clusters became islands (recall@10 0.80 on the demo catalog). Measured on the real-like catalog
+/// (1M tracks, real post moods, ef 48) and issue 19's random moods (219,038, ef 48), without
+/// filling free slots: alpha 1.0 recall 0.9946 / 1.0000, build 4.0 / 6.1 s; 1.2: 0.9970 / 0.9999,
+/// 6.3 / 8.5 s; 1.5: 0.9957 / 0.9998, 6.7 / 9.1 s (BENCHMARKS.md).
+const ALPHA2: f32 = 1.44;
+
+/// How much farther than the descent's node (squared: 3x the distance) a hub may lie and still
+/// join the beam. Where the moods form clusters and the query lies between them, the clusters
+/// of its answers lie at comparable distances and their hubs pass; on moods without clusters
+/// (DESIGN.md's random moods) the descent ends near the query, no hub is that near, and the
+/// search costs what a plain HNSW search does.
+const HUB_REACH2: f32 = 9.0;
 
 /// The graph. Slots are positions in the vector list it was built from.
 pub struct GraphIndex {
@@ -118,9 +126,12 @@ impl Near {
 }
 
 /// Nodes seen by one search, without clearing between searches (a stamp per search).
+///
+/// One byte per node, so that at a million nodes the marks (1 MB) stay in a core's L2 cache,
+/// where four bytes each did not; they are cleared once every 255 searches.
 struct Visited {
-    marks: Vec<u32>,
-    stamp: u32,
+    marks: Vec<u8>,
+    stamp: u8,
 }
 
 impl Visited {
@@ -160,16 +171,19 @@ thread_local! {
     static HUB_SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Hints the CPU to load `v` into cache (a no-op off x86-64).
+/// Hints the CPU to load the `bytes` bytes at `p` into cache (a no-op off x86-64): the cache
+/// lines of its first and last byte, which is all of a vector (84 bytes) or a link list (128).
 #[inline(always)]
-fn prefetch(v: &[f32; DIM]) {
+fn prefetch<T>(p: *const T, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
     unsafe {
-        std::arch::x86_64::_mm_prefetch(v.as_ptr() as *const i8, std::arch::x86_64::_MM_HINT_T0);
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch(p as *const i8, _MM_HINT_T0);
+        _mm_prefetch((p as *const i8).wrapping_add(bytes - 1), _MM_HINT_T0);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = v;
+    let _ = (p, bytes);
 }
 
 impl GraphIndex {
@@ -252,6 +266,13 @@ impl GraphIndex {
             if c.distance() > worst && found.len() >= ef {
                 break;
             }
+            // The likely next candidate's links, fetched while this one's neighbours are
+            // measured (at a million nodes a link list is a cache miss: a quarter of the search
+            // time waited on it before this).
+            if let Some(Reverse(after)) = candidates.peek() {
+                let next_links = self.links(after.1, layer);
+                prefetch(next_links.as_ptr(), std::mem::size_of_val(next_links));
+            }
             let links = self.links(c.1, layer);
             // Ask for the neighbours' vectors before measuring any of them: at a million nodes
             // each is a cache miss, and this overlaps them instead of waiting for one at a time.
@@ -259,7 +280,10 @@ impl GraphIndex {
                 if next == NONE {
                     break;
                 }
-                prefetch(&self.vectors[next as usize]);
+                prefetch(
+                    &self.vectors[next as usize],
+                    std::mem::size_of::<[f32; DIM]>(),
+                );
             }
             for &next in links {
                 if next == NONE {
@@ -284,11 +308,13 @@ impl GraphIndex {
     }
 
     /// The diversity heuristic: keep a candidate only when it is closer to the new node than to
-    /// every neighbour already kept (so links spread in all directions instead of clustering);
-    /// free slots are then filled with the closest of the rest, so near-duplicates stay reachable.
+    /// every neighbour already kept (so links spread in all directions instead of clustering).
+    /// Free slots stay free, as in hnswlib: filling them with the closest of the dropped (this
+    /// graph did so until issue 19) cost a third of the build time, since every back link then
+    /// met a full list and re-ran the heuristic, and made every search measure 32 neighbours per
+    /// node; it bought 0.0002 of recall on the real-like catalog and none on random moods.
     fn select(&self, candidates: &[Near], m: usize) -> Vec<u32> {
         let mut kept: Vec<u32> = Vec::with_capacity(m);
-        let mut pruned: Vec<u32> = Vec::new();
         for c in candidates {
             if kept.len() == m {
                 break;
@@ -299,12 +325,8 @@ impl GraphIndex {
                 .all(|k| ALPHA2 * squared(v, &self.vectors[*k as usize]) > c.distance())
             {
                 kept.push(c.1);
-            } else {
-                pruned.push(c.1);
             }
         }
-        let room = m - kept.len();
-        kept.extend(pruned.into_iter().take(room));
         kept
     }
 
@@ -340,9 +362,12 @@ impl VectorIndex for GraphIndex {
             at = self.greedy(q, at, layer);
         }
         let ef = self.params.ef_search.max(k);
+        // Only hubs about as near as the descent's node: a far hub's region holds none of the
+        // answers, and the beam would spend its first expansions walking back from it.
+        let within = HUB_REACH2 * self.distance(q, at);
         let mut starts = HUB_SCRATCH.with(|s| {
             self.hubs
-                .nearest(q, self.params.hub_seeds, &mut s.borrow_mut())
+                .nearest(q, self.params.hub_seeds, within, &mut s.borrow_mut())
         });
         starts.push(at);
         let found = VISITED.with(|v| self.beam(q, &starts, ef, 0, &mut v.borrow_mut()));
@@ -491,10 +516,23 @@ mod tests {
         // The nearest hub to a mood at the small cluster is the small cluster's.
         let mut scratch = Vec::new();
         assert_eq!(
-            hubs.nearest(&corner(5, 0.01), 1, &mut scratch),
+            hubs.nearest(&corner(5, 0.01), 1, f32::MAX, &mut scratch),
             vec![hubs.nodes[1]]
         );
-        assert_eq!(hubs.nearest(&corner(5, 0.01), 5, &mut scratch).len(), 2);
+        assert_eq!(
+            hubs.nearest(&corner(5, 0.01), 5, f32::MAX, &mut scratch)
+                .len(),
+            2
+        );
+        // Hubs beyond the reach a search allows stay out.
+        let near_small = squared(&corner(5, 0.01), &vs[hubs.nodes[1] as usize]);
+        assert_eq!(
+            hubs.nearest(&corner(5, 0.01), 5, near_small, &mut scratch),
+            vec![hubs.nodes[1]]
+        );
+        assert!(hubs
+            .nearest(&corner(5, 0.01), 5, near_small / 2.0, &mut scratch)
+            .is_empty());
         // The cap holds by coarsening the grid; 0 turns hubs off; nothing in, nothing out.
         let spread = crate::index::tests::random_vectors(5_000, 3);
         for max in [1, 4, 50, 2_048] {
