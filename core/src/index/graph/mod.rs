@@ -171,16 +171,22 @@ thread_local! {
     static HUB_SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Hints the CPU to load the `bytes` bytes at `p` into cache (a no-op off x86-64): the cache
-/// lines of its first and last byte, which is all of a vector (84 bytes) or a link list (128).
+/// Hints the CPU to load the `bytes` bytes at `p` into cache (a no-op off x86-64): every
+/// 64-byte cache line they touch. A vector (84 bytes) touches two or three lines, depending on
+/// where it starts; a link list (128) two or three.
 #[inline(always)]
 fn prefetch<T>(p: *const T, bytes: usize) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
     unsafe {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch(p as *const i8, _MM_HINT_T0);
-        _mm_prefetch((p as *const i8).wrapping_add(bytes - 1), _MM_HINT_T0);
+        let first = p as usize & !63;
+        let last = (p as usize + bytes - 1) & !63;
+        let mut line = first;
+        while line <= last {
+            _mm_prefetch(line as *const i8, _MM_HINT_T0);
+            line += 64;
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (p, bytes);
@@ -221,6 +227,16 @@ impl GraphIndex {
         let mut best = self.distance(q, at);
         loop {
             let mut moved = false;
+            // As in the beam: ask for every neighbour's vector before measuring the first.
+            for &next in self.links(at, layer) {
+                if next == NONE {
+                    break;
+                }
+                prefetch(
+                    &self.vectors[next as usize],
+                    std::mem::size_of::<[f32; DIM]>(),
+                );
+            }
             for &next in self.links(at, layer) {
                 if next == NONE {
                     break;
@@ -296,6 +312,9 @@ impl GraphIndex {
                 let worst = found.peek().map(|w| w.distance()).unwrap_or(f32::MAX);
                 if found.len() < ef || d < worst {
                     let near = Near::new(d, next);
+                    // Most candidates are expanded later: their links start on their way now.
+                    let its_links = self.links(next, layer);
+                    prefetch(its_links.as_ptr(), std::mem::size_of_val(its_links));
                     candidates.push(Reverse(near));
                     found.push(near);
                     if found.len() > ef {
