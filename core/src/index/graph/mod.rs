@@ -217,6 +217,19 @@ impl GraphIndex {
         }
     }
 
+    /// Asks for the vectors of `links` (up to the first `NONE`) before any is measured: at a
+    /// million nodes each is a cache miss, and this overlaps them instead of waiting for one at
+    /// a time.
+    #[inline]
+    fn prefetch_vectors(&self, links: &[u32]) {
+        for &next in links.iter().take_while(|l| **l != NONE) {
+            prefetch(
+                &self.vectors[next as usize],
+                std::mem::size_of::<[f32; DIM]>(),
+            );
+        }
+    }
+
     #[inline]
     fn distance(&self, q: &[f32; DIM], node: u32) -> f32 {
         squared(q, &self.vectors[node as usize])
@@ -227,16 +240,8 @@ impl GraphIndex {
         let mut best = self.distance(q, at);
         loop {
             let mut moved = false;
-            // As in the beam: ask for every neighbour's vector before measuring the first.
-            for &next in self.links(at, layer) {
-                if next == NONE {
-                    break;
-                }
-                prefetch(
-                    &self.vectors[next as usize],
-                    std::mem::size_of::<[f32; DIM]>(),
-                );
-            }
+            // As in the beam: every neighbour's vector on its way before the first is measured.
+            self.prefetch_vectors(self.links(at, layer));
             for &next in self.links(at, layer) {
                 if next == NONE {
                     break;
@@ -292,15 +297,7 @@ impl GraphIndex {
             let links = self.links(c.1, layer);
             // Ask for the neighbours' vectors before measuring any of them: at a million nodes
             // each is a cache miss, and this overlaps them instead of waiting for one at a time.
-            for &next in links {
-                if next == NONE {
-                    break;
-                }
-                prefetch(
-                    &self.vectors[next as usize],
-                    std::mem::size_of::<[f32; DIM]>(),
-                );
-            }
+            self.prefetch_vectors(links);
             for &next in links {
                 if next == NONE {
                     break;
