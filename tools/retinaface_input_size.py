@@ -4,7 +4,8 @@ The network is fully convolutional; only the input shape, the two FPN upsampling
 sizes are constants of the export) and the anchor count of the outputs name the side. This copies
 the 640x640 export with those changed, weights untouched. The bot looks again at 320 when the 640
 look finds no face: a face that fills the photo is larger than the 640 export's largest anchor
-(core/src/vision/faces.rs).
+(core/src/vision/faces.rs). It reads the export's Resize nodes: run it before
+`tools/retinaface_upsample_expand.py`, which rewrites them (on the original 640 export).
 
     python3 tools/retinaface_input_size.py core/data/models/retinaface_tiny_640.onnx 320 \
         core/data/models/retinaface_tiny_320.onnx

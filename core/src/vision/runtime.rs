@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 
 use crate::vision::VisionError;
@@ -62,11 +63,17 @@ fn load_onnxruntime(path: &std::ffi::OsStr) -> Result<(), String> {
 
 /// A session for an ONNX model on the process's backend (one thread per inference: photos run
 /// side by side on the engine's blocking threads instead).
+///
+/// Graph optimisation is asked for by name: ONNX Runtime optimises by default, but tract (behind
+/// `ort-tract`) only when told, and without it a selfie took 270 ms instead of about 110
+/// (BENCHMARKS.md, "Selfies on the built-in backend").
 pub fn session(bytes: &[u8]) -> Result<Session, VisionError> {
     let (env, _) = environment()?;
     let builder = Session::builder(env).map_err(|e| VisionError::Model(e.to_string()))?;
     let mut builder = builder
         .with_intra_threads(1)
+        .map_err(|e| VisionError::Model(e.to_string()))?
+        .with_optimization_level(GraphOptimizationLevel::All)
         .map_err(|e| VisionError::Model(e.to_string()))?;
     builder
         .commit_from_memory(bytes)
