@@ -150,7 +150,10 @@ const MEANS: [f32; 3] = [104.0, 117.0, 123.0];
 /// same photo), written for 8-bit RGB and straight into the tensor: a few ms.
 fn letterbox(img: &DynamicImage, side: usize) -> (Vec<f32>, f32) {
     let (w, h) = img.dimensions();
-    let scale = side as f32 / w.max(h).max(1) as f32;
+    if w == 0 || h == 0 {
+        return (vec![0.0; 3 * side * side], 1.0); // `decode` refuses these; nothing to see
+    }
+    let scale = side as f32 / w.max(h) as f32;
     let (nw, nh) = (
         ((w as f32 * scale).round() as usize).clamp(1, side),
         ((h as f32 * scale).round() as usize).clamp(1, side),
@@ -352,6 +355,11 @@ mod tests {
             assert_eq!(at(c, 0, 50), 0.0, "below the photo is padding");
             assert_eq!(at(c, 99, 99), 0.0);
         }
+        let (empty, _) = letterbox(&DynamicImage::new_rgb8(0, 5), 10);
+        assert!(
+            empty.iter().all(|v| *v == 0.0),
+            "an empty photo is all padding"
+        );
     }
 
     #[test]
