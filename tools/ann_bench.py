@@ -4,6 +4,7 @@
 
     python3 tools/ann_bench.py gen 1000000 /tmp/ann/1000000     # rows, queries, exact top 10
     python3 tools/ann_bench.py run /tmp/ann/1000000 target/release/index_bench 48,64 50,100
+    python3 tools/ann_bench.py truth /tmp/ann/real-like          # exact top 10 of exported rows
     python3 tools/ann_bench.py table < results.txt              # the markdown table
 
 Data (issue 19): 21-d rows softmax(4 x N(0,1)) from numpy's default_rng(42), the 1,000 queries
@@ -46,27 +47,57 @@ def gen(n: int, out: str) -> None:
     base = softmax4(rng.standard_normal((n, DIM)))
     queries.tofile(os.path.join(out, "queries.f32"))
     base.tofile(os.path.join(out, "base.f32"))
-    # Exact top 10 in float64, in blocks of queries to bound memory.
-    b = base.astype(np.float64)
-    bn = (b * b).sum(axis=1)
-    truth = np.empty((QUERIES, K), dtype=np.uint32)
-    for lo in range(0, QUERIES, 25):
-        q = queries[lo : lo + 25].astype(np.float64)
-        d = bn[None, :] - 2.0 * (q @ b.T) + (q * q).sum(axis=1)[:, None]
-        part = np.argpartition(d, K, axis=1)[:, :K]
-        for i, row in enumerate(part):
-            # Re-measured directly (not by the expanded formula) before ordering.
-            exact = ((b[row] - q[i]) ** 2).sum(axis=1)
-            truth[lo + i] = row[np.argsort(exact, kind="stable")]
-    truth.tofile(os.path.join(out, "truth.u32"))
+    exact(out, base, queries)
     print(f"wrote {n} rows, {QUERIES} queries and their exact top {K} to {out}", file=sys.stderr)
 
 
-def load(d: str):
+def exact(out: str, base, queries) -> None:
+    """Writes each query's exact top 10 rows in float64 (`truth.u32`, nearest first) and its
+    10th squared distance (`kth.f64`): a row as near as the 10th counts as found too (the same
+    tie rule as moodtune's recall_at_k), which matters where a catalog holds equally near moods."""
+    b = base.astype(np.float64)
+    bn = (b * b).sum(axis=1)
+    nq = len(queries)
+    truth = np.empty((nq, K), dtype=np.uint32)
+    kth = np.empty(nq, dtype=np.float64)
+    for lo in range(0, nq, 25):
+        q = queries[lo : lo + 25].astype(np.float64)
+        d = bn[None, :] - 2.0 * (q @ b.T) + (q * q).sum(axis=1)[:, None]
+        # A margin of candidates by the expanded formula, then the top 10 of them re-measured
+        # directly (the formula cancels badly for the tiny distances inside a cluster).
+        wide = min(K + 32, len(b) - 1)
+        part = np.argpartition(d, wide, axis=1)[:, :wide]
+        for i, row in enumerate(part):
+            exact = ((b[row] - q[i]) ** 2).sum(axis=1)
+            order = np.argsort(exact, kind="stable")[:K]
+            truth[lo + i] = row[order]
+            kth[lo + i] = exact[order[-1]]
+    truth.tofile(os.path.join(out, "truth.u32"))
+    kth.tofile(os.path.join(out, "kth.f64"))
+
+
+def load(d: str, with_truth=True):
     base = np.fromfile(os.path.join(d, "base.f32"), dtype=np.float32).reshape(-1, DIM)
     queries = np.fromfile(os.path.join(d, "queries.f32"), dtype=np.float32).reshape(-1, DIM)
+    if not with_truth:
+        return base, queries, None, None
     truth = np.fromfile(os.path.join(d, "truth.u32"), dtype=np.uint32).reshape(-1, K)
-    return base, queries, truth
+    kth_path = os.path.join(d, "kth.f64")
+    kth = np.fromfile(kth_path, dtype=np.float64) if os.path.exists(kth_path) else None
+    return base, queries, truth, kth
+
+
+def hits_of(found, t_row, q, base, kth) -> int:
+    """Found rows that count: in the exact top 10, or (with `kth`) no farther than its 10th."""
+    truth = set(t_row.tolist())
+    hits = 0
+    for r in found:
+        if r in truth:
+            hits += 1
+        elif kth is not None:
+            d = ((base[r].astype(np.float64) - q.astype(np.float64)) ** 2).sum()
+            hits += d <= kth * (1.0 + 1e-6) + 1e-12
+    return hits
 
 
 def rss_mb() -> float:
@@ -104,16 +135,19 @@ def hnswlib_index(base):
     return index, build, grown, overhead
 
 
-def hnswlib_pass(index, ef, queries, truth):
+def hnswlib_pass(index, ef, base, queries, truth, kth):
     """One pass over the queries at width `ef`: (p50 us, p95 us, hits)."""
     index.set_ef(ef)
     times = []
-    hits = 0
-    for q, t_row in zip(queries, truth):
+    found = []
+    for q in queries:
         t = time.perf_counter_ns()
         labels, _ = index.knn_query(q, k=K, num_threads=1)
         times.append((time.perf_counter_ns() - t) / 1e3)
-        hits += len(set(labels[0].tolist()) & set(t_row.tolist()))
+        found.append(labels[0].tolist())
+    hits = 0
+    for i, (rows, t_row) in enumerate(zip(found, truth)):
+        hits += hits_of(rows, t_row, queries[i], base, None if kth is None else kth[i])
     times.sort()
     return p(times, 0.5), p(times, 0.95), hits
 
@@ -125,8 +159,12 @@ def run(d: str, bench: str, graph_efs, hnswlib_efs) -> None:
     each percentile the median of its passes'."""
     import subprocess
 
-    base, queries, truth = load(d)
+    base, queries, truth, kth = load(d)
     n = len(base)
+    # `data.txt` names where the rows came from when they are not the issue's random moods.
+    label_path = os.path.join(d, "data.txt")
+    data = open(label_path).read().strip() if os.path.exists(label_path) else "random"
+    data = data.replace(" ", "_")
     env = dict(os.environ, MOODTUNE_BENCH_FILES=d, MOODTUNE_BENCH_LOCKSTEP="1")
     graph = subprocess.Popen(
         [bench, "graph", str(n), "files"],
@@ -145,7 +183,9 @@ def run(d: str, bench: str, graph_efs, hnswlib_efs) -> None:
             p50, p95, hits = graph.stdout.readline().split()
             passes.setdefault(("graph", ef), []).append((float(p50), float(p95), int(hits)))
         for ef in hnswlib_efs:
-            passes.setdefault(("hnswlib", ef), []).append(hnswlib_pass(index, ef, queries, truth))
+            passes.setdefault(("hnswlib", ef), []).append(
+                hnswlib_pass(index, ef, base, queries, truth, kth)
+            )
     graph.stdin.close()
     graph.wait()
 
@@ -158,13 +198,13 @@ def run(d: str, bench: str, graph_efs, hnswlib_efs) -> None:
         recall = runs[0][2] / (K * len(queries))
         if name == "graph":
             print(
-                f"index=graph n={n} ef={ef} build_s={head['build_s']} p50_us={p50:.1f} "
+                f"index=graph n={n} data={data} ef={ef} build_s={head['build_s']} p50_us={p50:.1f} "
                 f"p95_us={p95:.1f} recall@10={recall:.4f} index_mb={head['index_mb']}",
                 flush=True,
             )
         else:
             print(
-                f"index=hnswlib n={n} ef={ef} build_s={build:.1f} p50_us={p50:.1f} "
+                f"index=hnswlib n={n} data={data} ef={ef} build_s={build:.1f} p50_us={p50:.1f} "
                 f"p95_us={p95:.1f} overhead_us={overhead:.1f} p50_us_net={p50 - overhead:.1f} "
                 f"p95_us_net={p95 - overhead:.1f} recall@10={recall:.4f} index_mb={grown:.0f}",
                 flush=True,
@@ -190,7 +230,7 @@ def table() -> None:
         p95 = r["p95_us_net"] if net else r["p95_us"]
         extra = f" (+{r['overhead_us']} call)" if net else ""
         print(
-            f"| {int(r['n']):,} | {names.get(r['index'], r['index'])} | {r['ef']} | {r['build_s']} s "
+            f"| {int(r['n']):,}{'' if r.get('data', 'random') == 'random' else ' ' + r['data'].replace('_', ' ')} | {names.get(r['index'], r['index'])} | {r['ef']} | {r['build_s']} s "
             f"| {p50} us{extra} | {p95} us | {r['recall@10']} | {r.get('index_mb', '?')} MB |"
         )
 
@@ -202,6 +242,9 @@ if __name__ == "__main__":
     elif cmd == "run":
         efs = lambda arg: [int(e) for e in arg.split(",")]
         run(sys.argv[2], sys.argv[3], efs(sys.argv[4]), efs(sys.argv[5]))
+    elif cmd == "truth":
+        base, queries, _, _ = load(sys.argv[2], with_truth=False)
+        exact(sys.argv[2], base, queries)
     elif cmd == "table":
         table()
     else:

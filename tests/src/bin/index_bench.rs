@@ -17,7 +17,9 @@
 //! `moodtune bench --bench-database-url sqlite:///tmp/rl.db?mode=rwc`: real titles and playlist
 //! names, so the tight clusters of real labels), queried by mixtures of two of its moods;
 //! `MOODTUNE_BENCH_POSTS=posts.jsonl` puts the moods of real posts first among those queries;
-//! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters.
+//! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters;
+//! `MOODTUNE_BENCH_EXPORT=DIR` writes the rows (after `dedup`) and queries for `tools/ann-bench real`
+//! instead of measuring.
 //! `recall@10_raw` is recall against an exact scan over the raw vectors (before `dedup` flushed
 //! their tails), each found slot expanded into the raw vectors it stands for.
 //!
@@ -70,7 +72,10 @@ fn post_moods() -> Vec<Emotion> {
     let Ok(path) = std::env::var("MOODTUNE_BENCH_POSTS") else {
         return Vec::new();
     };
-    let text = std::fs::read_to_string(&path).expect("the posts file reads");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("{path} does not read: mixtures of catalog moods are the queries");
+        return Vec::new();
+    };
     let (lexicon, _) = moodtune_core::text::load_lexicon(None).expect("the lexicon loads");
     let analyzer = moodtune_core::TextAnalyzer::new(lexicon, moodtune_core::Method::default());
     moodtune_core::text::eval::post_texts(&text)
@@ -104,6 +109,53 @@ fn from_files(dir: &str) -> (Vec<[f32; DIM]>, Vec<Emotion>, Vec<Vec<u32>>) {
     (rows(read("base.f32")), queries, truth)
 }
 
+/// `MOODTUNE_BENCH_EXPORT=DIR`: writes the rows as the engine indexes them (the catalog's
+/// distinct moods after `dedup`) and the queries, in `tools/ann_bench.py gen`'s format, so the
+/// real-like catalog can be run side by side with hnswlib (`tools/ann-bench real`; the exact
+/// answers are then computed by `tools/ann_bench.py truth`).
+fn export(dir: &str, rows: &[[f32; DIM]], queries: &[Emotion]) {
+    std::fs::create_dir_all(dir).expect("the export directory is created");
+    let write = |name: &str, vs: &mut dyn Iterator<Item = &[f32; DIM]>| {
+        let bytes: Vec<u8> = vs
+            .flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes()))
+            .collect();
+        std::fs::write(format!("{dir}/{name}"), bytes).expect("a bench file is written");
+    };
+    write("base.f32", &mut rows.iter());
+    write("queries.f32", &mut queries.iter().map(|q| &q.0));
+    eprintln!(
+        "wrote {} rows and {} queries to {dir}",
+        rows.len(),
+        queries.len()
+    );
+}
+
+/// Whether a found row counts for a query: one of the exact top 10 by id, or (when the files
+/// carry `kth.f64`, the exact 10th distance) a row at most that far, the same tie rule as
+/// [`recall_at_k`] (equally near rows are equally right answers).
+fn counts(q: &Emotion, row: &[f32; DIM], id: u32, truth: &[u32], kth: Option<f64>) -> bool {
+    truth.contains(&id)
+        || kth.is_some_and(|kth| {
+            let d: f64 =
+                q.0.iter()
+                    .zip(row)
+                    .map(|(a, b)| (*a as f64 - *b as f64).powi(2))
+                    .sum();
+            d <= kth * (1.0 + 1e-6) + 1e-12
+        })
+}
+
+/// `kth.f64` of a bench directory, when it has one (one float64 per query).
+fn kth_of(dir: &str) -> Option<Vec<f64>> {
+    let bytes = std::fs::read(format!("{dir}/kth.f64")).ok()?;
+    Some(
+        bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect(),
+    )
+}
+
 /// The process's resident set now, in MB (Linux; 0 elsewhere).
 fn rss_mb() -> f64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -124,6 +176,8 @@ fn lockstep(
     queries: &[Emotion],
     truth: &[Vec<u32>],
     slot_rows: &[u32],
+    rows: &[[f32; DIM]],
+    kth: Option<&[f64]>,
 ) {
     use std::io::{BufRead, Write};
     for line in std::io::stdin().lock().lines() {
@@ -142,13 +196,16 @@ fn lockstep(
         };
         let mut times = Vec::with_capacity(queries.len());
         let mut hits = 0;
-        for (q, t) in queries.iter().zip(truth) {
+        for (i, (q, t)) in queries.iter().zip(truth).enumerate() {
             let started = Instant::now();
             let got = index.search(q, 10);
             times.push(started.elapsed().as_secs_f64() * 1e6);
             hits += got
                 .iter()
-                .filter(|n| t.contains(&slot_rows[n.slot as usize]))
+                .filter(|n| {
+                    let id = slot_rows[n.slot as usize];
+                    counts(q, &rows[id as usize], id, t, kth.map(|k| k[i]))
+                })
                 .count();
         }
         times.sort_by(f64::total_cmp);
@@ -225,6 +282,9 @@ fn main() {
     };
     let (data, groups) = moodtune_core::index::dedup(&raw);
     let distinct = data.len();
+    if let Ok(dir) = std::env::var("MOODTUNE_BENCH_EXPORT") {
+        return export(&dir, &data, &queries);
+    }
     let n = raw.len();
     let rss_before = rss_mb();
     let started = Instant::now();
@@ -262,7 +322,18 @@ fn main() {
     if let (Some(truth), Ok(_)) = (&truth_ids, std::env::var("MOODTUNE_BENCH_LOCKSTEP")) {
         println!("index={kind} n={n} build_s={build:.1} index_mb={index_mb:.0}");
         let slot_rows: Vec<u32> = groups.iter().map(|g| g[0]).collect();
-        return lockstep(graph, other, &queries, truth, &slot_rows);
+        let kth = std::env::var("MOODTUNE_BENCH_FILES")
+            .ok()
+            .and_then(|d| kth_of(&d));
+        return lockstep(
+            graph,
+            other,
+            &queries,
+            truth,
+            &slot_rows,
+            &raw,
+            kth.as_deref(),
+        );
     }
     // The exact answers, unless the files brought them.
     let (truth, raw_truth) = if truth_ids.is_some() {
@@ -326,15 +397,34 @@ fn main() {
             at[at.len() / 2]
         };
         let width = width.map_or("default".to_string(), |w| w.to_string());
+        if let Ok(path) = std::env::var("MOODTUNE_BENCH_FOUND") {
+            // Each query's found rows (u32, 10 per query, u32::MAX for none), to study misses.
+            let bytes: Vec<u8> = found
+                .iter()
+                .flat_map(|got| {
+                    (0..10).map(|j| got.get(j).map_or(u32::MAX, |n| groups[n.slot as usize][0]))
+                })
+                .flat_map(u32::to_le_bytes)
+                .collect();
+            std::fs::write(&path, bytes).expect("the found rows are written");
+        }
         if let Some(truth_ids) = &truth_ids {
             // By row id, as the Python half scores hnswlib (a slot's first row is its row: the
             // files' rows are distinct).
+            let kth = std::env::var("MOODTUNE_BENCH_FILES")
+                .ok()
+                .and_then(|d| kth_of(&d));
             let hits: usize = found
                 .iter()
                 .zip(truth_ids)
-                .map(|(got, t)| {
+                .zip(&queries)
+                .enumerate()
+                .map(|(i, ((got, t), q))| {
                     got.iter()
-                        .filter(|n| t.contains(&groups[n.slot as usize][0]))
+                        .filter(|n| {
+                            let id = groups[n.slot as usize][0];
+                            counts(q, &raw[id as usize], id, t, kth.as_ref().map(|k| k[i]))
+                        })
                         .count()
                 })
                 .sum();

@@ -14,15 +14,26 @@ use crate::index::{keep_best, squared};
 /// before it finds the others (recall@10 0.978 for real post moods at a million real-like
 /// tracks). Hubs are one node per occupied cell of a coarse grid (the member nearest the cell's
 /// mean), so a small isolated cluster has a hub just as a giant one has; a query measures its
-/// distance to every hub (a few microseconds: the coordinates are stored dimension by dimension,
-/// which vectorises) and the nearest few join the beam. They are a function of the vectors alone,
+/// distance to every hub (about a microsecond: the coordinates are stored in blocks of
+/// [`LANES`] hubs, dimension by dimension, so the distances of a block are computed side by side
+/// in registers) and the nearest few join the beam. They are a function of the vectors alone,
 /// so a snapshot need not store them.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Hubs {
     pub(super) nodes: Vec<u32>,
-    /// `coords[d * nodes.len() + h]`: coordinate `d` of hub `h`.
+    /// `coords[(b * DIM + d) * LANES + l]`: coordinate `d` of hub `b * LANES + l`; the last block
+    /// is padded with hubs too far away to ever be chosen.
     pub(super) coords: Vec<f32>,
 }
+
+/// Hubs per block of `Hubs::coords`: two SSE registers, or one AVX register, of distances.
+const LANES: usize = 8;
+
+/// Dimensions summed between checks of whether a block can still hold a hub within reach.
+const PART: usize = 7;
+
+/// Coordinate of the padding hubs, far from every mood (and skipped by index anyway).
+const FAR: f32 = 1e6;
 
 impl Hubs {
     /// The hubs of `vectors`: the finest grid (cells of 1/8, 1/4, 1/2 or 1 per coordinate) whose
@@ -87,43 +98,92 @@ impl Hubs {
             }
         }
         let nodes: Vec<u32> = best.iter().map(|b| b.1).collect();
-        let mut coords = vec![0.0f32; DIM * count];
+        let mut coords = vec![FAR; count.div_ceil(LANES) * DIM * LANES];
         for (h, &node) in nodes.iter().enumerate() {
+            let (b, l) = (h / LANES, h % LANES);
             for d in 0..DIM {
-                coords[d * count + h] = vectors[node as usize][d];
+                coords[(b * DIM + d) * LANES + l] = vectors[node as usize][d];
             }
         }
         Hubs { nodes, coords }
     }
 
-    /// The `seeds` hubs nearest `q` (unordered) whose squared distance is at most `within`,
-    /// using `scratch` for the distances.
-    pub(super) fn nearest(
-        &self,
-        q: &[f32; DIM],
-        seeds: usize,
-        within: f32,
-        scratch: &mut Vec<f32>,
-    ) -> Vec<u32> {
-        let h = self.nodes.len();
-        if h == 0 || seeds == 0 {
+    /// The `seeds` hubs nearest `q` (unordered) whose squared distance is at most `within`.
+    pub(super) fn nearest(&self, q: &[f32; DIM], seeds: usize, within: f32) -> Vec<u32> {
+        let mut best: Vec<(f32, u32)> = Vec::with_capacity(seeds + 1);
+        if self.nodes.is_empty() || seeds == 0 {
             return Vec::new();
         }
-        scratch.clear();
-        scratch.resize(h, 0.0);
-        for (col, &qd) in self.coords.chunks_exact(h).zip(q) {
-            for (acc, x) in scratch.iter_mut().zip(col) {
-                let t = x - qd;
-                *acc += t * t;
+        for (b, block) in self.coords.chunks_exact(DIM * LANES).enumerate() {
+            let mut acc = [0.0f32; LANES];
+            // A third of the dimensions at a time; a block whose partial distances are all
+            // beyond `within` already is left (on moods without clusters, nearly every block).
+            for (cols, qs) in block.chunks(PART * LANES).zip(q.chunks(PART)) {
+                for (col, &qd) in cols.chunks_exact(LANES).zip(qs) {
+                    for (a, &x) in acc.iter_mut().zip(col) {
+                        let t = x - qd;
+                        *a += t * t;
+                    }
+                }
+                if acc.iter().all(|a| *a > within) {
+                    break;
+                }
+            }
+            for (l, &dist) in acc.iter().enumerate() {
+                let h = b * LANES + l;
+                if dist <= within && h < self.nodes.len() {
+                    keep_best(&mut best, seeds, dist, h as u32);
+                }
             }
         }
-        let mut best: Vec<(f32, u32)> = Vec::with_capacity(seeds + 1);
-        for (i, &dist) in scratch.iter().enumerate() {
-            keep_best(&mut best, seeds, dist, i as u32);
+        best.into_iter().map(|b| self.nodes[b.1 as usize]).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The blocked scan finds what a plain scan over the hubs finds: the nearest `seeds` within
+    /// reach, whatever the hub count modulo the block size (padding never answers).
+    #[test]
+    fn blocked_scan_matches_a_plain_scan() {
+        let vs = crate::index::tests::random_vectors(3_000, 11);
+        let queries = crate::index::tests::random_vectors(50, 12);
+        for max in [1, 7, 8, 9, 61, 300] {
+            let hubs = Hubs::choose(&vs, max);
+            for q in &queries {
+                let mut all: Vec<(f32, u32)> = hubs
+                    .nodes
+                    .iter()
+                    .map(|&n| (squared(q, &vs[n as usize]), n))
+                    .collect();
+                all.sort_by(|a, b| a.0.total_cmp(&b.0));
+                // Reaches between two hubs' distances (the sums may round apart at a hub's own).
+                let mid = all.len() / 2;
+                let between = match all.get(mid + 1) {
+                    Some(next) => (all[mid].0 + next.0) / 2.0,
+                    None => all[mid].0 * 1.01,
+                };
+                for within in [f32::MAX, between, all[0].0 * 0.5] {
+                    let want: Vec<u32> = all
+                        .iter()
+                        .filter(|a| a.0 <= within)
+                        .take(5)
+                        .map(|a| a.1)
+                        .collect();
+                    let mut got = hubs.nearest(q, 5, within);
+                    let mut want_sorted = want.clone();
+                    got.sort_unstable();
+                    want_sorted.sort_unstable();
+                    assert_eq!(
+                        got,
+                        want_sorted,
+                        "{} hubs, within {within}",
+                        hubs.nodes.len()
+                    );
+                }
+            }
         }
-        best.into_iter()
-            .filter(|b| b.0 <= within)
-            .map(|b| self.nodes[b.1 as usize])
-            .collect()
     }
 }

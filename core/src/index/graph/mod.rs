@@ -56,7 +56,10 @@ impl Default for GraphParams {
             ef_construction: 100,
             ef_search: 48,
             seed: 0x6d6f_6f64,
-            hubs: 2048,
+            // The real-like catalog's 216,614 distinct moods occupy 2,511 cells of the 1/8 grid;
+            // with a cap of 2,048 they fell back to the 1/4 grid (973 hubs) and recall@10 at ef 48
+            // was 0.9968 instead of 0.9977. Random moods get 1,578 hubs either way.
+            hubs: 4096,
             hub_seeds: 8,
             build_threads: 0,
         }
@@ -168,7 +171,6 @@ impl Visited {
 
 thread_local! {
     static VISITED: RefCell<Visited> = RefCell::new(Visited::new());
-    static HUB_SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Hints the CPU to load the `bytes` bytes at `p` into cache (a no-op off x86-64): every
@@ -381,10 +383,7 @@ impl VectorIndex for GraphIndex {
         // Only hubs about as near as the descent's node: a far hub's region holds none of the
         // answers, and the beam would spend its first expansions walking back from it.
         let within = HUB_REACH2 * self.distance(q, at);
-        let mut starts = HUB_SCRATCH.with(|s| {
-            self.hubs
-                .nearest(q, self.params.hub_seeds, within, &mut s.borrow_mut())
-        });
+        let mut starts = self.hubs.nearest(q, self.params.hub_seeds, within);
         starts.push(at);
         let found = VISITED.with(|v| self.beam(q, &starts, ef, 0, &mut v.borrow_mut()));
         found
@@ -530,24 +529,19 @@ mod tests {
         assert_eq!(hubs.nodes.len(), 2);
         assert!(hubs.nodes[0] < 1_000 && hubs.nodes[1] >= 1_000);
         // The nearest hub to a mood at the small cluster is the small cluster's.
-        let mut scratch = Vec::new();
         assert_eq!(
-            hubs.nearest(&corner(5, 0.01), 1, f32::MAX, &mut scratch),
+            hubs.nearest(&corner(5, 0.01), 1, f32::MAX),
             vec![hubs.nodes[1]]
         );
-        assert_eq!(
-            hubs.nearest(&corner(5, 0.01), 5, f32::MAX, &mut scratch)
-                .len(),
-            2
-        );
+        assert_eq!(hubs.nearest(&corner(5, 0.01), 5, f32::MAX).len(), 2);
         // Hubs beyond the reach a search allows stay out.
         let near_small = squared(&corner(5, 0.01), &vs[hubs.nodes[1] as usize]);
         assert_eq!(
-            hubs.nearest(&corner(5, 0.01), 5, near_small, &mut scratch),
+            hubs.nearest(&corner(5, 0.01), 5, near_small),
             vec![hubs.nodes[1]]
         );
         assert!(hubs
-            .nearest(&corner(5, 0.01), 5, near_small / 2.0, &mut scratch)
+            .nearest(&corner(5, 0.01), 5, near_small / 2.0)
             .is_empty());
         // The cap holds by coarsening the grid; 0 turns hubs off; nothing in, nothing out.
         let spread = crate::index::tests::random_vectors(5_000, 3);
