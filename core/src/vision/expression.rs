@@ -141,8 +141,9 @@ fn run_batch(
         .collect())
 }
 
-/// One view of a face as FER reads it: grey 64x64.
-fn crop(grey: &image::GrayImage, b: &[f32; 4], view: View) -> image::GrayImage {
+/// One view of a face as FER reads it: grey 64x64, for any box (the fuzz target calls it with
+/// forged ones).
+pub fn crop(grey: &image::GrayImage, b: &[f32; 4], view: View) -> image::GrayImage {
     let (w, h) = grey.dimensions();
     let side = (b[2] - b[0]).max(b[3] - b[1]) * view.scale.clamp(0.5, 2.0);
     let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);

@@ -64,12 +64,43 @@ impl Detector {
     }
 }
 
-/// Faces in a decoded photo, largest first: (box in photo pixels, detector score). The 640 look
-/// answers; when it finds nothing, the 320 look does (faces too large for the 640 anchors).
+/// One of the detector's two exports, by the side of its square input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Look {
+    /// 640 x 640: every photo.
+    Full,
+    /// 320 x 320: a photo where the 640 look found nothing.
+    Close,
+}
+
+impl Look {
+    fn detector(self) -> &'static Detector {
+        match self {
+            Look::Full => &FULL,
+            Look::Close => &CLOSE,
+        }
+    }
+
+    /// Anchors of this look: its outputs hold 4 box offsets and 2 scores per anchor.
+    pub fn anchors(self) -> usize {
+        self.detector().priors().len()
+    }
+}
+
+/// Faces in a decoded photo, largest first: (box in photo pixels, detector score).
 pub fn faces(img: &DynamicImage) -> Result<Vec<([f32; 4], f32)>, VisionError> {
-    let mut boxes = detect_faces(img, &FULL)?;
+    faces_with(|look| detect_faces(img, look))
+}
+
+/// Faces from whatever answers each look: the 640 look answers; when it finds nothing, the 320
+/// look does (faces too large for the 640 anchors); largest first. Separate from the network
+/// runs so that the fuzz target drives it with forged detector outputs.
+pub fn faces_with(
+    mut detect: impl FnMut(Look) -> Result<Vec<([f32; 4], f32)>, VisionError>,
+) -> Result<Vec<([f32; 4], f32)>, VisionError> {
+    let mut boxes = detect(Look::Full)?;
     if boxes.is_empty() {
-        boxes = detect_faces(img, &CLOSE)?;
+        boxes = detect(Look::Close)?;
     }
     boxes.sort_by(|a, b| area(&b.0).total_cmp(&area(&a.0)));
     Ok(boxes)
@@ -77,14 +108,10 @@ pub fn faces(img: &DynamicImage) -> Result<Vec<([f32; 4], f32)>, VisionError> {
 
 /// RetinaFace on the photo letterboxed (top-left) into the detector's square; boxes in photo
 /// pixels.
-fn detect_faces(
-    img: &DynamicImage,
-    detector: &Detector,
-) -> Result<Vec<([f32; 4], f32)>, VisionError> {
-    let size = detector.side;
-    let (w, h) = img.dimensions();
-    let side = size as usize;
-    let (input, scale) = letterbox(img, side);
+fn detect_faces(img: &DynamicImage, look: Look) -> Result<Vec<([f32; 4], f32)>, VisionError> {
+    let detector = look.detector();
+    let side = detector.side as usize;
+    let (input, _) = letterbox(img, side);
     let tensor = Tensor::from_array(([1usize, 3, side, side], input))
         .map_err(|e| VisionError::Model(e.to_string()))?;
     let mut session = detector
@@ -100,6 +127,31 @@ fn detect_faces(
     let (_, conf) = outputs[1]
         .try_extract_tensor::<f32>()
         .map_err(|e| VisionError::Model(e.to_string()))?;
+    boxes_from_outputs(look, loc, conf, img.dimensions())
+}
+
+/// The scale `letterbox` applies to a photo of `w` x `h` for a square of `side`.
+fn scale_of(side: usize, w: u32, h: u32) -> f32 {
+    if w == 0 || h == 0 {
+        return 1.0;
+    }
+    side as f32 / w.max(h) as f32
+}
+
+/// Boxes in the pixels of a `photo` (width, height) from one look's raw outputs: `loc` (4
+/// offsets per anchor) and `conf` (2 scores per anchor, probabilities or logits), scored,
+/// decoded and merged by non-maximum suppression. Any values are answered: a box that is not a
+/// finite face of at least [`MIN_FACE`] pixels inside the photo is dropped.
+pub fn boxes_from_outputs(
+    look: Look,
+    loc: &[f32],
+    conf: &[f32],
+    photo: (u32, u32),
+) -> Result<Vec<([f32; 4], f32)>, VisionError> {
+    let detector = look.detector();
+    let size = detector.side;
+    let (w, h) = photo;
+    let scale = scale_of(size as usize, w, h);
     let priors = detector.priors();
     if loc.len() != priors.len() * 4 || conf.len() != priors.len() * 2 {
         return Err(VisionError::Model(format!(
@@ -117,7 +169,8 @@ fn detect_faces(
         } else {
             1.0 / (1.0 + (c0 - c1).exp())
         };
-        if score <= FACE_SCORE {
+        // A NaN score (logits inf - inf) is no face; `NaN <= x` alone would let it through.
+        if score.is_nan() || score <= FACE_SCORE {
             continue;
         }
         let l = &loc[4 * i..4 * i + 4];
@@ -150,10 +203,10 @@ const MEANS: [f32; 3] = [104.0, 117.0, 123.0];
 /// same photo), written for 8-bit RGB and straight into the tensor: a few ms.
 fn letterbox(img: &DynamicImage, side: usize) -> (Vec<f32>, f32) {
     let (w, h) = img.dimensions();
+    let scale = scale_of(side, w, h);
     if w == 0 || h == 0 {
-        return (vec![0.0; 3 * side * side], 1.0); // `decode` refuses these; nothing to see
+        return (vec![0.0; 3 * side * side], scale); // `decode` refuses these; nothing to see
     }
-    let scale = side as f32 / w.max(h) as f32;
     let (nw, nh) = (
         ((w as f32 * scale).round() as usize).clamp(1, side),
         ((h as f32 * scale).round() as usize).clamp(1, side),
@@ -286,6 +339,86 @@ mod tests {
         let q = CLOSE.priors();
         assert_eq!(q.len(), (40 * 40 + 20 * 20 + 10 * 10) * 2);
         assert_eq!(q[0], [4.0 / 320.0, 4.0 / 320.0, 16.0 / 320.0, 16.0 / 320.0]);
+    }
+
+    /// Raw outputs decode into boxes in photo pixels: a confident anchor is a face, overlapping
+    /// ones merge, NaN or infinite offsets and too-small boxes are dropped, logits read like
+    /// probabilities, and the 320 look answers only when the 640 look found nothing.
+    #[test]
+    fn outputs_decode_into_faces_and_bad_values_drop_out() {
+        let n = Look::Full.anchors();
+        let forged = |hot: &[(usize, [f32; 4], [f32; 2])], logits: bool| {
+            let (mut loc, mut conf) = (vec![0.0f32; 4 * n], vec![0.0f32; 2 * n]);
+            for pair in conf.chunks_exact_mut(2) {
+                pair.copy_from_slice(if logits { &[2.0, -2.0] } else { &[1.0, 0.0] });
+            }
+            for (i, l, c) in hot {
+                loc[4 * i..4 * i + 4].copy_from_slice(l);
+                conf[2 * i..2 * i + 2].copy_from_slice(c);
+            }
+            (loc, conf)
+        };
+        // Two anchors at one place, 16 and 32 pixels: the first stretched to twice its size is
+        // the second's box, so they are one face, scored by the better.
+        let (a, b) = (9_000, 9_001);
+        let twice = 2f32.ln() / 0.2;
+        let (loc, conf) = forged(
+            &[
+                (a, [0.0, 0.0, twice, twice], [0.0, 0.99]),
+                (b, [0.0; 4], [0.0, 0.9]),
+            ],
+            false,
+        );
+        let boxes = boxes_from_outputs(Look::Full, &loc, &conf, (640, 480)).unwrap();
+        assert_eq!(boxes.len(), 1, "{boxes:?}");
+        assert!((boxes[0].1 - 0.99).abs() < 1e-6);
+        let p = FULL.priors()[b];
+        let want = [(p[0] - p[2] / 2.0) * 640.0, (p[1] - p[3] / 2.0) * 640.0];
+        assert!((boxes[0].0[0] - want[0]).abs() < 1e-3 && (boxes[0].0[1] - want[1]).abs() < 1e-3);
+        // Half the size photo: the same anchor lands at half the pixels.
+        let half = boxes_from_outputs(Look::Full, &loc, &conf, (320, 240)).unwrap();
+        assert!((half[0].0[2] - boxes[0].0[2] / 2.0).abs() < 1e-3);
+        for bad in [
+            [f32::NAN, 0.0, 0.0, 0.0],
+            [0.0, 0.0, f32::NEG_INFINITY, 0.0],
+            [0.0, 0.0, -40.0, -40.0],
+        ] {
+            let (loc, conf) = forged(&[(a, bad, [0.0, 0.99])], false);
+            assert!(
+                boxes_from_outputs(Look::Full, &loc, &conf, (640, 480))
+                    .unwrap()
+                    .is_empty(),
+                "{bad:?}"
+            );
+        }
+        // Infinite logits on both sides: no score, no face (a fuzz find: it was kept as NaN).
+        let (loc, conf) = forged(&[(a, [0.0; 4], [f32::INFINITY, f32::INFINITY])], true);
+        assert!(boxes_from_outputs(Look::Full, &loc, &conf, (640, 480))
+            .unwrap()
+            .is_empty());
+        let (loc, conf) = forged(&[(a, [0.0; 4], [-3.0, 4.0])], true);
+        assert_eq!(
+            boxes_from_outputs(Look::Full, &loc, &conf, (640, 480))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(boxes_from_outputs(Look::Full, &loc[1..], &conf, (640, 480)).is_err());
+        let mut asked = Vec::new();
+        let found = faces_with(|look| {
+            asked.push(look);
+            Ok(if look == Look::Close {
+                vec![
+                    ([0.0, 0.0, 20.0, 20.0], 0.9),
+                    ([0.0, 0.0, 50.0, 50.0], 0.85),
+                ]
+            } else {
+                Vec::new()
+            })
+        })
+        .unwrap();
+        assert_eq!(asked, [Look::Full, Look::Close]);
+        assert_eq!(found[0].0[2], 50.0, "largest first");
     }
 
     /// A photo with detail in both directions, so that sampling errors show.

@@ -37,7 +37,25 @@ pub fn photo_mood(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, Visio
 fn read(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
     let img = decode(bytes, limits)?;
     let fer = expression::model()?;
-    let mut boxes = faces::faces(&img)?;
+    let boxes = faces::faces(&img)?;
+    mood_of_faces(&img, boxes, limits, |grey, b, views| {
+        expression::expression_views(grey, b, views, fer)
+    })
+}
+
+/// The mood of a photo from its detected faces (largest first) and a reader of each face's views:
+/// at most `limits.max_faces` faces, each calibrated and weighted by its area. Separate from the
+/// network runs so that the fuzz target drives everything after them with forged outputs.
+pub fn mood_of_faces(
+    img: &image::DynamicImage,
+    mut boxes: Vec<([f32; 4], f32)>,
+    limits: &ImageLimits,
+    mut read_views: impl FnMut(
+        &image::GrayImage,
+        &[f32; 4],
+        &[expression::View],
+    ) -> Result<Vec<expression::Reading>, VisionError>,
+) -> Result<PhotoMood, VisionError> {
     boxes.truncate(limits.max_faces);
     if boxes.is_empty() {
         return Err(VisionError::NoFace);
@@ -48,7 +66,7 @@ fn read(bytes: &[u8], limits: &ImageLimits) -> Result<PhotoMood, VisionError> {
     let mut faces = Vec::with_capacity(boxes.len());
     let calibration = Calibration::embedded();
     for (bbox, score) in boxes {
-        let readings = expression::expression_views(&grey, &bbox, &calibration.views, fer)?;
+        let readings = read_views(&grey, &bbox, &calibration.views)?;
         let expression = calibration.apply(&readings);
         let scores = maps::fer_to_dlut(&expression, INTENSITY);
         all.add_scaled(&scores, area(&bbox) / total_area.max(1.0));

@@ -90,6 +90,43 @@ fn main() {
         picture.write_to(&mut bytes, format).expect("encoded");
         write("image", name, bytes.get_ref());
     }
+    // After the networks: a 640 x 480 photo with faces where the detector might put them (two
+    // overlapping anchors of the 640 look, one of the 320 look; scores as probabilities and as
+    // logits), the views' readings cycling through the same bytes.
+    let record = |tag: u16, loc: [f32; 4], conf: [f32; 2]| -> Vec<u8> {
+        let mut r = tag.to_le_bytes().to_vec();
+        for v in loc.iter().chain(&conf) {
+            r.extend_from_slice(&v.to_le_bytes());
+        }
+        r
+    };
+    let photo = |w: u16, h: u16, records: &[Vec<u8>]| -> Vec<u8> {
+        let mut bytes = [w.to_le_bytes(), h.to_le_bytes()].concat();
+        records.iter().for_each(|r| bytes.extend_from_slice(r));
+        bytes
+    };
+    write(
+        "faces",
+        "two-overlapping",
+        &photo(
+            640,
+            480,
+            &[
+                record(2 * 9_000, [0.1, -0.2, 0.3, 0.1], [0.02, 0.98]),
+                record(2 * 9_001, [0.0, 0.0, 0.2, 0.2], [0.1, 0.9]),
+            ],
+        ),
+    );
+    write(
+        "faces",
+        "close-logits",
+        &photo(
+            300,
+            400,
+            &[record(2 * 500 + 1, [0.5, 0.5, 1.0, 1.0], [-3.0, 4.0])],
+        ),
+    );
+    write("faces", "no-face", &photo(1024, 1024, &[]));
     // The dump: the first playlists of the demo catalog.
     let demo: Vec<&str> = moodtune_core::ingest::dump::EMBEDDED_DEMO
         .lines()

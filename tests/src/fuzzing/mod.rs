@@ -41,6 +41,7 @@ pub const TARGETS: &[Target] = &[
     target!("buttons", buttons::run),
     target!("image", photo::decode_only),
     target!("photo", photo::run),
+    target!("faces", photo::after_networks),
     target!("dump", dump::run),
     target!("crawl_answer", crawl::run),
     target!("config", config::run),
