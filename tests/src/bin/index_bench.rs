@@ -234,6 +234,8 @@ fn main() {
     // `raw`: the input vectors before `dedup` flushed their tails, for recall against an exact scan
     // over what the catalog really holds.
     let mut truth_ids: Option<Vec<Vec<u32>>> = None;
+    // Each query's exact 10th distance, when the files carry it (ties count as found).
+    let mut truth_kth: Option<Vec<f64>> = None;
     let (raw, queries) = match std::env::var("MOODTUNE_BENCH_DB") {
         Ok(url) => {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -270,6 +272,7 @@ fn main() {
             let dir = std::env::var("MOODTUNE_BENCH_FILES").unwrap();
             let (rows, queries, truth) = from_files(&dir);
             truth_ids = Some(truth);
+            truth_kth = kth_of(&dir);
             (rows, queries)
         }
         Err(_) => (
@@ -322,9 +325,6 @@ fn main() {
     if let (Some(truth), Ok(_)) = (&truth_ids, std::env::var("MOODTUNE_BENCH_LOCKSTEP")) {
         println!("index={kind} n={n} build_s={build:.1} index_mb={index_mb:.0}");
         let slot_rows: Vec<u32> = groups.iter().map(|g| g[0]).collect();
-        let kth = std::env::var("MOODTUNE_BENCH_FILES")
-            .ok()
-            .and_then(|d| kth_of(&d));
         return lockstep(
             graph,
             other,
@@ -332,7 +332,7 @@ fn main() {
             truth,
             &slot_rows,
             &raw,
-            kth.as_deref(),
+            truth_kth.as_deref(),
         );
     }
     // The exact answers, unless the files brought them.
@@ -411,9 +411,6 @@ fn main() {
         if let Some(truth_ids) = &truth_ids {
             // By row id, as the Python half scores hnswlib (a slot's first row is its row: the
             // files' rows are distinct).
-            let kth = std::env::var("MOODTUNE_BENCH_FILES")
-                .ok()
-                .and_then(|d| kth_of(&d));
             let hits: usize = found
                 .iter()
                 .zip(truth_ids)
@@ -423,7 +420,13 @@ fn main() {
                     got.iter()
                         .filter(|n| {
                             let id = groups[n.slot as usize][0];
-                            counts(q, &raw[id as usize], id, t, kth.as_ref().map(|k| k[i]))
+                            counts(
+                                q,
+                                &raw[id as usize],
+                                id,
+                                t,
+                                truth_kth.as_ref().map(|k| k[i]),
+                            )
                         })
                         .count()
                 })
