@@ -16,6 +16,7 @@ use crate::text::analysis::{Hit, TextAnalysis};
 use crate::text::classify::{self, ClassModel, Label, ModelLang, CLASSES};
 use crate::text::lexicon::{Entry, Lexicon};
 use crate::text::modifiers::{DEGREES, MODIFIER_WINDOW, NEGATION_DAMP, NEGATION_FLIP, NEGATORS};
+use crate::text::script::{english_share, english_weight, is_letter};
 use crate::text::symbols;
 
 /// Number of TF-IDF keywords kept per text (the seed's `extract_tags` default).
@@ -134,29 +135,8 @@ fn strongest_class(p: &[f32; CLASSES]) -> usize {
     (1..7).fold(0, |best, k| if p[k] > p[best] { k } else { best })
 }
 
-/// How much of a text the English model reads: none below 20% Latin letters, all above 80%.
-pub fn english_weight(text: &str) -> f32 {
-    ((english_share(text) - 0.2) / 0.6).clamp(0.0, 1.0)
-}
-
-/// Latin letters among all letters (CJK characters count as letters).
-fn english_share(text: &str) -> f32 {
-    let (mut latin, mut all) = (0usize, 0usize);
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
-        all += 1;
-        if c.is_ascii_alphabetic() {
-            latin += 1;
-        }
-    }
-    if all == 0 {
-        0.0
-    } else {
-        latin as f32 / all as f32
-    }
-}
-
 fn is_boundary(token: &str) -> bool {
-    token.chars().all(|c| !c.is_alphanumeric())
+    token.chars().all(|c| !(is_letter(c) || c.is_numeric()))
 }
 
 /// The text analyser: jieba segmentation, TF-IDF keywords and a lexicon. Build once, share.

@@ -13,9 +13,10 @@ use std::collections::BTreeMap;
 
 use crate::emotion::MainClass;
 use crate::text::classify::{
-    cross_validate, fingerprint, label_index, ClassModel, CvFigures, FitOptions, Label, Sample,
-    TrainingSet, CLASSES,
+    fingerprint, label_index, ClassModel, CvFigures, FitOptions, Label, Sample, TrainingSet,
+    CLASSES,
 };
+use crate::text::fit::cross_validate;
 use crate::text::TextAnalyzer;
 
 /// One labelled example.
@@ -27,6 +28,9 @@ pub struct Example {
     pub label: Label,
     /// What the line exercises, when the file says.
     pub phenomenon: Option<String>,
+    /// The corpus the line comes from, when the file says (a training file may mix several,
+    /// each with its own way of labelling).
+    pub source: Option<String>,
 }
 
 /// Why an evaluation file could not be used.
@@ -53,14 +57,12 @@ pub fn parse_jsonl(text: &str) -> (Vec<Example>, usize) {
                     "none" => None,
                     other => Some(MainClass::from_clue_label(other)?),
                 };
-                let phenomenon = v
-                    .get("phenomenon")
-                    .and_then(|p| p.as_str())
-                    .map(String::from);
+                let field = |name: &str| v.get(name).and_then(|p| p.as_str()).map(String::from);
                 Some(Example {
                     content,
                     label,
-                    phenomenon,
+                    phenomenon: field("phenomenon"),
+                    source: field("source"),
                 })
             });
         match parsed {
@@ -255,6 +257,26 @@ pub struct Extra {
     pub examples: Vec<Example>,
     /// Weight of each of its examples (the main file's weigh 1).
     pub weight: f32,
+    /// Whether each of its sources labels by rules of its own: its examples then fit private
+    /// copies of their features too ([`Sample::domain`]).
+    pub own: bool,
+}
+
+/// The labelling of every example, main ones first: 0 for the main file and for extras that
+/// share its labelling, one number per source of each extra with a labelling of its own.
+fn domains(examples: &[Example], extras: &[Extra]) -> Vec<u32> {
+    let mut ids: std::collections::HashMap<(usize, Option<&str>), u32> = Default::default();
+    let mut out = vec![0; examples.len()];
+    for (i, extra) in extras.iter().enumerate() {
+        for ex in &extra.examples {
+            let next = ids.len() as u32 + 1;
+            out.push(match extra.own {
+                true => *ids.entry((i, ex.source.as_deref())).or_insert(next),
+                false => 0,
+            });
+        }
+    }
+    out
 }
 
 /// Fits a class model to the main examples plus extras: cross-validated figures over the main
@@ -281,6 +303,11 @@ pub fn fit(
             Sample::new(&analyzer.analyze(&ex.content), &ex.content)
         })
         .collect();
+    let xs: Vec<Sample> = xs
+        .into_iter()
+        .zip(domains(examples, extras))
+        .map(|(x, domain)| Sample { domain, ..x })
+        .collect();
     let ys: Vec<Label> = all.iter().map(|e| e.label).collect();
     let ws: Vec<f32> = std::iter::repeat_n(1.0, examples.len())
         .chain(
@@ -304,7 +331,10 @@ pub fn fit(
         fingerprint: fingerprint(examples.iter().map(|e| (e.content.as_str(), e.label))),
         extra: extras
             .iter()
-            .map(|e| format!("{}:{}:{}", e.name, e.weight, e.examples.len()))
+            .map(|e| {
+                let own = if e.own { ":own" } else { "" };
+                format!("{}:{}{own}:{}", e.name, e.weight, e.examples.len())
+            })
             .collect(),
     };
     model.cross_validated = Some(CvFigures {

@@ -62,15 +62,34 @@ pub fn key(name: &str) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
     for b in name.bytes() {
         h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
+        h = h.wrapping_mul(FNV_PRIME);
     }
     h
 }
 
-/// Distinct sparse feature keys of a text.
+/// Distinct sparse feature keys of a text: the same keys as [`named_grams`], computed without
+/// building a name per character n-gram (FNV-1a runs byte by byte, so the key of "c" + 3
+/// characters extends the key of "c" + 2).
 pub fn grams(text: &str) -> Vec<u64> {
-    let mut out = Vec::new();
-    visit(text, |name| out.push(key(name)));
+    let chars = surface(text);
+    let mut out = Vec::with_capacity(chars.len() * MAX_N + 8);
+    let start = key("c");
+    for i in 0..chars.len() {
+        let mut h = start;
+        let mut blank = true;
+        for c in chars.iter().skip(i).take(MAX_N) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                h ^= b as u64;
+                h = h.wrapping_mul(FNV_PRIME);
+            }
+            blank &= *c == ' ';
+            if !blank {
+                out.push(h);
+            }
+        }
+    }
+    visit_words(&chars, |name| out.push(key(name)));
     out.sort_unstable();
     out.dedup();
     out
@@ -79,28 +98,7 @@ pub fn grams(text: &str) -> Vec<u64> {
 /// The sparse features of a text by name, for a fit to store what it kept.
 pub fn named_grams(text: &str) -> Vec<(u64, String)> {
     let mut out = Vec::new();
-    visit(text, |name| out.push((key(name), name.to_string())));
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-const NEGATORS: &[&str] = &[
-    "not", "no", "never", "nothing", "nobody", "nowhere", "neither", "nor", "cannot", "without",
-    "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt", "wont",
-    "wouldnt", "shouldnt", "aint", "hasnt", "havent", "hadnt", "hardly", "barely",
-];
-
-/// Calls `f` with the name of every sparse feature of `text` (with repeats).
-fn visit(text: &str, mut f: impl FnMut(&str)) {
-    let mut chars: Vec<char> = Vec::new();
-    for c in text.chars().take(MAX_CHARS) {
-        let c = if c.is_whitespace() { ' ' } else { c };
-        if c == ' ' && chars.last() == Some(&' ') {
-            continue;
-        }
-        chars.extend(c.to_lowercase());
-    }
+    let chars = surface(text);
     let mut name = String::new();
     for n in 1..=MAX_N {
         for w in chars.windows(n) {
@@ -110,9 +108,44 @@ fn visit(text: &str, mut f: impl FnMut(&str)) {
             name.clear();
             name.push('c');
             name.extend(w.iter());
-            f(&name);
+            out.push((key(&name), name.clone()));
         }
     }
+    visit_words(&chars, |name| out.push((key(name), name.to_string())));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+const FNV_PRIME: u64 = 0x100000001b3;
+
+/// The characters a surface is read from: lower case, runs of white space as one space, at most
+/// [`MAX_CHARS`] of the text.
+fn surface(text: &str) -> Vec<char> {
+    let mut chars: Vec<char> = Vec::with_capacity(text.len().min(MAX_CHARS));
+    for c in text.chars().take(MAX_CHARS) {
+        let c = if c.is_whitespace() { ' ' } else { c };
+        if c == ' ' && chars.last() == Some(&' ') {
+            continue;
+        }
+        if c.is_ascii() {
+            chars.push(c.to_ascii_lowercase());
+        } else {
+            chars.extend(c.to_lowercase());
+        }
+    }
+    chars
+}
+
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "nothing", "nobody", "nowhere", "neither", "nor", "cannot", "without",
+    "dont", "doesnt", "didnt", "isnt", "wasnt", "arent", "werent", "cant", "couldnt", "wont",
+    "wouldnt", "shouldnt", "aint", "hasnt", "havent", "hadnt", "hardly", "barely",
+];
+
+/// Calls `f` with the name of every English word feature of a surface (with repeats).
+fn visit_words(chars: &[char], mut f: impl FnMut(&str)) {
+    let mut name = String::new();
     // English words: lower-case Latin runs (apostrophes dropped: "don't" -> "dont"); a negator
     // marks the next few words until punctuation; unigrams and bigrams.
     let mut words: Vec<String> = Vec::new();
@@ -135,7 +168,7 @@ fn visit(text: &str, mut f: impl FnMut(&str)) {
         words.push(w);
         word.clear();
     };
-    for &c in &chars {
+    for &c in chars {
         if c.is_ascii_alphanumeric() {
             word.push(c);
         } else if c == '\'' || c == '’' {
@@ -209,8 +242,17 @@ mod tests {
         assert!(names("don't like it").iter().any(|x| x == "wnot_like"));
         assert!(grams("").is_empty());
         assert_eq!(grams("Aa"), grams("aA"));
-        let keys = grams("今天 so happy");
-        let named: Vec<u64> = named_grams("今天 so happy").iter().map(|g| g.0).collect();
-        assert_eq!(keys, named);
+        // The fast keys are the keys of the names, whatever the text.
+        for text in [
+            "今天 so happy",
+            "  I'm NOT   happy!! 😭😭 [哭]  ",
+            "İSTANBUL ǅ ﬁ don't",
+            " ",
+            "a",
+            "不开心。。。",
+        ] {
+            let named: Vec<u64> = named_grams(text).iter().map(|g| g.0).collect();
+            assert_eq!(grams(text), named, "{text:?}");
+        }
     }
 }

@@ -69,10 +69,15 @@ impl LoadReport {
     }
 }
 
+/// Words to their entries. Fx hashing: a message looks up every token and every substring of
+/// it in two lexicons, and SipHash's defence against chosen collisions is not needed for a
+/// table built from our own files.
+type Words = HashMap<String, Vec<Entry>, rustc_hash::FxBuildHasher>;
+
 /// A word -> entries map built from a DLUT-format CSV.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
-    words: HashMap<String, Vec<Entry>>,
+    words: Words,
     max_word_chars: usize,
 }
 
@@ -81,7 +86,7 @@ impl Lexicon {
     /// `词语,词性种类,词义数,词义序号,情感分类,强度,极性,辅助情感分类,强度,极性`).
     pub fn parse(csv: &str) -> (Lexicon, LoadReport) {
         let mut report = LoadReport::default();
-        let mut words: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut words = Words::default();
         for (i, raw) in csv.lines().enumerate() {
             let line_no = i + 1;
             let line = raw.trim_end_matches('\r').trim_start_matches('\u{feff}');
@@ -170,7 +175,7 @@ impl Lexicon {
 
     /// The English NRC lexicon, keyed by lowercase word.
     pub fn english() -> Lexicon {
-        let mut words: HashMap<String, Vec<Entry>> = HashMap::new();
+        let mut words = Words::default();
         for line in EMBEDDED_NRC.lines().filter(|l| !l.starts_with('#')) {
             let Some((word, emotions)) = line.split_once('\t') else {
                 continue;
