@@ -59,9 +59,13 @@ pub fn dense(analysis: &TextAnalysis, text: &str) -> [f32; FEATURES] {
 
 /// The key of a sparse feature's name (FNV-1a, 64 bits: no collisions among a model's names).
 pub fn key(name: &str) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in name.bytes() {
-        h ^= b as u64;
+    extend(0xcbf29ce484222325, name.as_bytes())
+}
+
+/// FNV-1a continued over more bytes: the key of a name followed by `bytes`.
+fn extend(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= *b as u64;
         h = h.wrapping_mul(FNV_PRIME);
     }
     h
@@ -78,11 +82,7 @@ pub fn grams(text: &str) -> Vec<u64> {
         let mut h = start;
         let mut blank = true;
         for c in chars.iter().skip(i).take(MAX_N) {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                h ^= b as u64;
-                h = h.wrapping_mul(FNV_PRIME);
-            }
+            h = extend(h, c.encode_utf8(&mut [0u8; 4]).as_bytes());
             blank &= *c == ' ';
             if !blank {
                 out.push(h);
