@@ -361,6 +361,72 @@ EN_SITUATION = {
                  "my mom dyed her hair pink", "a celebrity liked my post", "my teacher turned out to be my neighbor",
                  "the shy kid in class won the talent show", "my parents just announced they're moving to japan"],
 }
+# Situations composed from parts (who, what happened, to what), so that the model learns what
+# kinds of events carry which feeling rather than a few fixed sentences.
+EN_WHO = ["my mom", "my dad", "my sister", "my brother", "my best friend", "my roommate", "my boss",
+          "my coworker", "my neighbor", "my cousin", "my uncle", "my aunt", "my wife", "my husband",
+          "my girlfriend", "my boyfriend", "my son", "my daughter", "my teacher", "my landlord",
+          "my grandpa", "my grandma", "my partner", "our manager", "my classmate", "a stranger"]
+EN_THING = ["car", "phone", "laptop", "bike", "wallet", "keys", "headphones", "jacket", "camera", "lunch"]
+EN_AGO = ["this morning", "last night", "yesterday", "just now", "today", "an hour ago", "at 2am",
+           "on my birthday", "again", "for the third time this week"]
+EN_EVENT = {
+    "happiness": ["{who} got the all clear from the doctor", "{who} and I finally made up", "we beat our rivals {when}",
+                  "got accepted into the program", "got the scholarship", "finished paying off my {thing}",
+                  "{who} surprised me with concert tickets", "my team won the tournament", "I got the apartment",
+                  "my visa finally got approved", "landed the contract {when}", "made the varsity team",
+                  "hit my savings goal", "our offer on the house got accepted", "got the grant we applied for",
+                  "{who} is finally coming home", "sold my first painting", "got a bonus {when}",
+                  "my band sold out the show", "passed the bar exam", "my pull request got merged"],
+    "sadness": ["{who} passed away {when}", "{who} is moving across the country", "{who} and {who2} are splitting up",
+                "{who} is in the hospital", "got laid off {when}", "my application was rejected",
+                "didn't make the team", "lost my {thing} and all my photos with it", "{who} forgot about me {when}",
+                "had to put my dog down", "{who} doesn't talk to me anymore", "none of my friends could come",
+                "the funeral is tomorrow", "I failed the final", "got turned down for the promotion",
+                "{who} is really sick", "we lost the house", "spent the whole weekend alone",
+                "my long distance relationship just ended", "{who} won't be home for christmas"],
+    "anger": ["{who} stole my {thing}", "{who} lied to my face", "{who} broke my {thing} and didn't apologize",
+              "someone smashed my {thing} {when}", "{who} took credit for my idea {when}",
+              "{who} blamed me for their mistake", "{who} went through my {thing} without asking",
+              "someone scratched my {thing} and left", "{who} cheated on me", "{who} spread a rumor about me",
+              "the store refused my refund", "{who} insulted my family", "{who} ate my {thing}",
+              "they charged my card without asking", "{who} kicked me out for no reason",
+              "the ref robbed us of the win", "{who} reported me for something I didn't do"],
+    "disgust": ["{who} keeps chewing with their mouth open", "{who} has been vacuuming since {time}",
+                "{who} leaves dirty dishes everywhere", "{who} clips their nails at the table",
+                "the office fridge smells like something died", "{who} won't stop humming",
+                "{who} keeps forwarding chain messages", "{who} talks loudly on the phone in the quiet car",
+                "someone left gum on my {thing}", "{who} never cleans the bathroom", "{who} keeps slurping their soup",
+                "{who} brags about their salary every day", "the train is packed and someone is sneezing on me",
+                "{who} has been playing drums since {time}"],
+    "fear": ["I can't find {who}", "{who} hasn't come home yet and it's midnight", "{who} isn't answering any calls",
+             "someone is standing outside my door", "a car has been behind me for miles",
+             "I have to give a presentation in {mins} minutes", "my exam starts in {mins} minutes",
+             "the results come out tomorrow", "I think someone is in the house", "{who} got rushed to the ER",
+             "the doctor wants to run more tests", "my plane just dropped really suddenly", "there's a fire alarm going off",
+             "I'm lost and my phone is dying", "there's a huge dog chasing me", "I have my defense in {mins} minutes",
+             "the ice is cracking under me", "my boss called me into a meeting with HR"],
+    "surprise": ["{who} just told me they're pregnant", "{who} secretly got married", "{who} shaved their head",
+                 "{who} turned out to be a professional dancer", "out of nowhere {who} showed up at my door",
+                 "{who} won the lottery", "{who} quit their job to become a chef",
+                 "turns out {who} and {who2} have been dating for a year", "{who} speaks fluent japanese and never told me",
+                 "{who} bought a boat", "the quiet kid in our class became a movie star",
+                 "{who} remembered my birthday for the first time ever", "{who} dyed their hair blue",
+                 "I just found out I'm adopted", "{who} got a tattoo of my name"],
+}
+
+
+def en_situation(rng, label):
+    """One situation of a label: a fixed sentence or one composed from parts."""
+    if label not in EN_EVENT or rng.random() < 0.4:
+        return rng.choice(EN_SITUATION[label])
+    who, who2 = rng.sample(EN_WHO, 2)
+    text = rng.choice(EN_EVENT[label]).format(
+        who=who, who2=who2.replace("my ", ""), thing=rng.choice(EN_THING), when=rng.choice(EN_AGO),
+        time=rng.choice(["6am", "5am", "dawn", "noon", "this morning"]), mins=rng.choice(["five", "ten", "20", "15"]))
+    return text[0].lower() + text[1:] if rng.random() < 0.5 else text
+
+
 EN_SLANG = {
     "happiness": ["lol", "lmao", "yay", "woohoo", "let's gooo", "best day ever", "vibing", "living my best life",
                   "this slaps", "haha", "hahaha", "i'm dead 💀 lmao", "can't stop smiling"],
@@ -429,9 +495,9 @@ def en_message(rng, label):
     if kind < 0.35:
         return f"{rng.choice(EN_OPENERS)} {en_feel(rng, label)}{tail}"
     if kind < 0.55 and label in EN_SITUATION:
-        return f"{rng.choice(EN_SITUATION[label])}{tail}"
+        return f"{en_situation(rng, label)}{tail}"
     if kind < 0.7 and label in EN_SITUATION:
-        s, f = rng.choice(EN_SITUATION[label]), en_feel(rng, label)
+        s, f = en_situation(rng, label), en_feel(rng, label)
         return rng.choice([f"{s} and I feel {f}", f"{s}, {f}", f"so {f}, {s}", f"{s}. {f}"])
     if kind < 0.85:
         sl = rng.choice(EN_SLANG[label])

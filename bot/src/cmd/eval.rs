@@ -108,6 +108,9 @@ pub enum Eval {
         /// "No feeling" share of the strongest class that wins when no emotion word matched.
         #[arg(long, default_value_t = FitOptions::default().none_without_words)]
         none_without_words: f32,
+        /// Naive-Bayes scaling of the surface features during the fit: its smoothing (0: off).
+        #[arg(long, default_value_t = FitOptions::default().nb)]
+        nb: f32,
     },
 }
 
@@ -153,6 +156,7 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
             gram_value,
             none_bias,
             none_without_words,
+            nb,
         } => {
             let opts = FitOptions {
                 l2,
@@ -162,6 +166,7 @@ pub async fn run(global: &Global, cmd: Eval) -> anyhow::Result<ExitCode> {
                 gram_value,
                 none_bias,
                 none_without_words,
+                nb,
             };
             return fit(global, &file, &extras, &out, folds, &opts);
         }

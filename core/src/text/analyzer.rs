@@ -453,7 +453,8 @@ impl TextAnalyzer {
             let direct = self.entries(word, t);
             if !direct.is_empty() {
                 found.push((word, direct));
-            } else if t.substrings && word.chars().count() >= 3 {
+            } else if t.substrings && word.chars().count() >= 3 && !(t.english && word.is_ascii()) {
+                // Not inside English words of a chat message: NRC would find "bout" in "about".
                 found.extend(self.inner_words(word, t));
             }
             if found.is_empty() {
@@ -615,8 +616,11 @@ mod tests {
         let gibberish: String = (0..300u32)
             .map(|i| char::from(b"Aq9+/xZk2LmP"[(i * 7 % 12) as usize]))
             .collect();
-        let table: [(&str, Label); 10] = [
+        let table: [(&str, Label); 12] = [
             ("不开心", Some(MainClass::Sadness)),
+            // What follows a contrast is what is meant.
+            ("本来挺期待的 可是结果好失望", Some(MainClass::Sadness)),
+            ("tired but so happy", Some(MainClass::Joy)),
             ("一点也不开心", Some(MainClass::Sadness)),
             ("好累啊", Some(MainClass::Sadness)),
             ("破防了", Some(MainClass::Sadness)),

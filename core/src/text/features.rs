@@ -89,11 +89,62 @@ pub fn grams(text: &str) -> Vec<u64> {
             }
         }
     }
+    if let Some(from) = contrast_start(&chars) {
+        let start = key("d");
+        for i in from..chars.len() {
+            let mut h = start;
+            for c in chars[i..].iter().take(CONTRAST_N) {
+                h = extend(h, c.encode_utf8(&mut [0u8; 4]).as_bytes());
+                if *c != ' ' {
+                    out.push(h);
+                }
+            }
+        }
+    }
     visit_words(&chars, |name| out.push(key(name)));
     out.sort_unstable();
     out.dedup();
     out
 }
+
+/// Longest character n-gram read again after a contrast.
+const CONTRAST_N: usize = 2;
+
+/// Where the part of a text after its last contrast begins ("有点期待 但更多是害怕", "嘴上嫌弃
+/// 其实超喜欢", "tired but so happy"): what follows 但 or "but" is usually what the writer
+/// means, so its characters are read a second time as features of their own (`d` + 1-2
+/// characters, whose n-grams ending in a space are not kept).
+fn contrast_start(chars: &[char]) -> Option<usize> {
+    let mut start = None;
+    for i in 0..chars.len() {
+        let rest = &chars[i..];
+        let found = CONTRASTS.iter().find(|m| {
+            let m: &[char] = m;
+            rest.starts_with(m)
+                && (m[0] > '\u{7f}'
+                    || (i
+                        .checked_sub(1)
+                        .is_none_or(|j| !chars[j].is_ascii_alphanumeric())
+                        && rest.get(m.len()).is_none_or(|c| !c.is_ascii_alphanumeric())))
+        });
+        if let Some(m) = found {
+            start = Some(i + m.len());
+        }
+    }
+    start.filter(|s| *s < chars.len())
+}
+
+/// Words that turn a sentence: Chinese anywhere, English as whole words.
+const CONTRASTS: &[&[char]] = &[
+    &['但'],
+    &['可', '是'],
+    &['不', '过'],
+    &['其', '实'],
+    &['却'],
+    &['然', '而'],
+    &['b', 'u', 't'],
+    &['h', 'o', 'w', 'e', 'v', 'e', 'r'],
+];
 
 /// The sparse features of a text by name, for a fit to store what it kept.
 pub fn named_grams(text: &str) -> Vec<(u64, String)> {
@@ -109,6 +160,19 @@ pub fn named_grams(text: &str) -> Vec<(u64, String)> {
             name.push('c');
             name.extend(w.iter());
             out.push((key(&name), name.clone()));
+        }
+    }
+    if let Some(from) = contrast_start(&chars) {
+        for n in 1..=CONTRAST_N {
+            for w in chars[from..].windows(n) {
+                if w.last() == Some(&' ') {
+                    continue;
+                }
+                name.clear();
+                name.push('d');
+                name.extend(w.iter());
+                out.push((key(&name), name.clone()));
+            }
         }
     }
     visit_words(&chars, |name| out.push((key(name), name.to_string())));
@@ -241,6 +305,14 @@ mod tests {
         assert!(!n.iter().any(|x| x == "wnot_great"));
         assert!(names("don't like it").iter().any(|x| x == "wnot_like"));
         assert!(grams("").is_empty());
+        // After the last contrast, characters are read again; "butter" turns nothing.
+        let n = names("有点期待 但更多是害怕");
+        assert!(
+            n.iter().any(|x| x == "d害怕") && !n.iter().any(|x| x == "d期待"),
+            "{n:?}"
+        );
+        assert!(names("tired but so happy").iter().any(|x| x == "dha"));
+        assert!(!names("peanut butter").iter().any(|x| x.starts_with('d')));
         assert_eq!(grams("Aa"), grams("aA"));
         // The fast keys are the keys of the names, whatever the text.
         for text in [
@@ -250,6 +322,9 @@ mod tests {
             " ",
             "a",
             "不开心。。。",
+            "有点期待 但更多是害怕",
+            "tired but so happy, but",
+            "butter 可是",
         ] {
             let named: Vec<u64> = named_grams(text).iter().map(|g| g.0).collect();
             assert_eq!(grams(text), named, "{text:?}");

@@ -114,6 +114,7 @@ impl ClassModel {
             .sum::<f32>()
             .max(1e-9);
         let d = FEATURES + vocab.len();
+        let nb = nb_scale(&rows, d, opts.nb);
         let params = CLASSES * d + CLASSES;
         let mut theta = vec![0.0f32; params];
         let (mut m1, mut m2) = (vec![0.0f32; params], vec![0.0f32; params]);
@@ -128,9 +129,10 @@ impl ClassModel {
                 let handles: Vec<_> = rows
                     .chunks(chunk)
                     .map(|part| {
-                        let theta = &theta;
+                        let (theta, nb) = (&theta, &nb);
                         s.spawn(move || {
-                            gradient(part, theta, d, opts.gram_value, &class_weight, norm)
+                            let v = opts.gram_value;
+                            gradient(part, theta, d, v, nb, &class_weight, norm)
                         })
                     })
                     .collect();
@@ -158,7 +160,10 @@ impl ClassModel {
             if private.contains(key) {
                 continue; // what only one labelling believes stays out of the model
             }
-            let ws: [f32; CLASSES] = std::array::from_fn(|k| round4(theta[k * d + FEATURES + i]));
+            let ws: [f32; CLASSES] = std::array::from_fn(|k| {
+                let j = k * d + FEATURES + i;
+                round4(theta[j] * nb.get(j).copied().unwrap_or(1.0))
+            });
             // A feature whose weights all round to almost nothing says nothing: not stored.
             if ws.iter().any(|w| w.abs() >= 0.01) {
                 grams.insert(name(*key), ws);
@@ -201,25 +206,67 @@ struct Row {
     w: f32,
 }
 
-/// The loss gradient of some rows (weights, then biases).
+/// Per class and column, the factor a sparse feature's fitted weight is multiplied by: the
+/// magnitude of its smoothed naive-Bayes log-count ratio for the class (one against the rest),
+/// or nothing at all (an empty vector) when `alpha` is 0. Dense columns keep a factor of 1.
+fn nb_scale(rows: &[Row], d: usize, alpha: f32) -> Vec<f32> {
+    if alpha <= 0.0 {
+        return Vec::new();
+    }
+    let mut count = vec![0.0f32; CLASSES * d];
+    let mut all = vec![0.0f32; d];
+    let mut total = [0.0f32; CLASSES];
+    for r in rows {
+        for &j in &r.sparse {
+            count[r.y * d + j as usize] += r.w;
+            all[j as usize] += r.w;
+        }
+        total[r.y] += r.w * r.sparse.len() as f32;
+    }
+    let columns = (d - FEATURES) as f32;
+    let sum: f32 = total.iter().sum();
+    let mut scale = vec![1.0f32; CLASSES * d];
+    for k in 0..CLASSES {
+        let (own, rest) = (alpha * columns + total[k], alpha * columns + sum - total[k]);
+        for j in FEATURES..d {
+            let c = count[k * d + j];
+            let r = ((alpha + c) / own).ln() - ((alpha + all[j] - c) / rest).ln();
+            scale[k * d + j] = r.abs();
+        }
+    }
+    scale
+}
+
+/// The loss gradient of some rows (weights, then biases); `nb` scales sparse columns per class
+/// (see [`nb_scale`]; empty for none).
 fn gradient(
     rows: &[Row],
     theta: &[f32],
     d: usize,
     v: f32,
+    nb: &[f32],
     class_weight: &[f32; CLASSES],
     norm: f32,
 ) -> Vec<f32> {
     let mut g = vec![0.0f32; theta.len()];
+    let ones = vec![1.0f32; d];
+    let factor = |k: usize| {
+        if nb.is_empty() {
+            &ones[..]
+        } else {
+            &nb[k * d..(k + 1) * d]
+        }
+    };
     for r in rows {
         let mut p: [f32; CLASSES] = std::array::from_fn(|k| {
             let wk = &theta[k * d..(k + 1) * d];
+            let fk = factor(k);
             let mut s = theta[CLASSES * d + k];
             for (j, x) in r.dense.iter().enumerate() {
                 s += wk[j] * x;
             }
             for &j in &r.sparse {
-                s += wk[j as usize] * v;
+                s += wk[j as usize] * fk[j as usize] * v;
             }
             s
         });
@@ -228,11 +275,12 @@ fn gradient(
         for (k, pk) in p.iter().enumerate() {
             let e = cw * (pk - if k == r.y { 1.0 } else { 0.0 });
             let gk = &mut g[k * d..(k + 1) * d];
+            let fk = factor(k);
             for (j, x) in r.dense.iter().enumerate() {
                 gk[j] += e * x;
             }
             for &j in &r.sparse {
-                gk[j as usize] += e * v;
+                gk[j as usize] += e * fk[j as usize] * v;
             }
             g[CLASSES * d + k] += e;
         }
@@ -329,6 +377,34 @@ mod tests {
         let ys: Vec<Label> = (0..120).map(|i| [joy, sad, None][i % 3]).collect();
         let ws = vec![1.0; xs.len()];
         assert_eq!(cross_validate(&xs, &ys, &ws, &[true; 120], 5, &opts), ys);
+        // The same with naive-Bayes scaling of the characters.
+        let nb = FitOptions { nb: 0.3, ..opts };
+        assert_eq!(cross_validate(&xs, &ys, &ws, &[true; 120], 5, &nb), ys);
+    }
+
+    /// A character seen with one class only is scaled up for that class against one seen with
+    /// every class; no scaling at all when switched off.
+    #[test]
+    fn naive_bayes_scaling_favours_telling_features() {
+        let rows: Vec<Row> = (0..90)
+            .map(|i| Row {
+                dense: [0.0; FEATURES],
+                // Column FEATURES: only in class 0; FEATURES + 1: in every row.
+                sparse: if i % 3 == 0 {
+                    vec![FEATURES as u32, FEATURES as u32 + 1]
+                } else {
+                    vec![FEATURES as u32 + 1]
+                },
+                y: i % 3,
+                w: 1.0,
+            })
+            .collect();
+        let d = FEATURES + 2;
+        let scale = nb_scale(&rows, d, 0.3);
+        assert!(scale[FEATURES] > 2.0 * scale[FEATURES + 1], "{scale:?}");
+        assert!(scale[d + FEATURES] > scale[d + FEATURES + 1]); // against class 1 too
+        assert_eq!(scale[0], 1.0); // dense columns are left alone
+        assert!(nb_scale(&rows, d, 0.0).is_empty());
     }
 
     /// A training file that labels by rules of its own (here: everything sad) moves the shared
