@@ -466,10 +466,13 @@ fn fitting_reports_cross_validated_figures() {
         .arg(&file)
         .arg("--extra")
         .arg(format!("{}:0.5:own", extra.display()))
+        .args(["--nb", "0.3"])
         .succeed();
     let fitted: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&own).unwrap()).unwrap();
     assert_eq!(fitted["trained_on"]["extra"][0], "extra.jsonl:0.5:own:20");
+    // Naive-Bayes scaling is recorded with the options (the stored weights already carry it).
+    assert!((fitted["fitted_with"]["nb"].as_f64().unwrap() - 0.3).abs() < 1e-6);
     let names = fitted["grams"].as_object().unwrap();
     assert!(names.keys().any(|n| n == "c开心"), "{names:?}");
     let unnamed = |n: &str| n.len() >= 12 && n.chars().all(|c| c.is_ascii_hexdigit());
