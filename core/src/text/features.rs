@@ -115,23 +115,23 @@ const CONTRAST_N: usize = 2;
 /// means, so its characters are read a second time as features of their own (`d` + 1-2
 /// characters, whose n-grams ending in a space are not kept).
 fn contrast_start(chars: &[char]) -> Option<usize> {
-    let mut start = None;
-    for i in 0..chars.len() {
-        let rest = &chars[i..];
-        let found = CONTRASTS.iter().find(|m| {
-            let m: &[char] = m;
-            rest.starts_with(m)
-                && (m[0] > '\u{7f}'
-                    || (i
-                        .checked_sub(1)
-                        .is_none_or(|j| !chars[j].is_ascii_alphanumeric())
-                        && rest.get(m.len()).is_none_or(|c| !c.is_ascii_alphanumeric())))
-        });
-        if let Some(m) = found {
-            start = Some(i + m.len());
-        }
-    }
-    start.filter(|s| *s < chars.len())
+    // From the end: the last contrast is the first one met.
+    (0..chars.len())
+        .rev()
+        .find_map(|i| {
+            let rest = &chars[i..];
+            let m = CONTRASTS.iter().find(|m| {
+                let m: &[char] = m;
+                rest.starts_with(m)
+                    && (m[0] > '\u{7f}'
+                        || (i
+                            .checked_sub(1)
+                            .is_none_or(|j| !chars[j].is_ascii_alphanumeric())
+                            && rest.get(m.len()).is_none_or(|c| !c.is_ascii_alphanumeric())))
+            })?;
+            Some(i + m.len())
+        })
+        .filter(|s| *s < chars.len())
 }
 
 /// Words that turn a sentence: Chinese anywhere, English as whole words.
