@@ -16,6 +16,7 @@ use crate::text::analysis::{Hit, TextAnalysis};
 use crate::text::classify::{self, ClassModel, Label, ModelLang, CLASSES};
 use crate::text::lexicon::{Entry, Lexicon};
 use crate::text::modifiers::{DEGREES, MODIFIER_WINDOW, NEGATION_DAMP, NEGATION_FLIP, NEGATORS};
+use crate::text::phatic;
 use crate::text::script::{english_share, english_weight, is_letter};
 use crate::text::symbols;
 
@@ -208,9 +209,15 @@ impl TextAnalyzer {
 
     /// The class models' probabilities and their "no feeling" share for a text without emotion
     /// words ([`classify::FitOptions::none_without_words`]), both mixed by the text's Latin
-    /// letters, which are counted once.
+    /// letters, which are counted once. A greeting or a thanks alone is "no feeling" before any
+    /// model reads it ([`phatic`]).
     fn decide(&self, analysis: &TextAnalysis, text: &str) -> Option<([f32; CLASSES], f32)> {
         let (zh, en) = self.class_models()?;
+        if phatic::is_phatic(text) {
+            let mut p = [0.0; CLASSES];
+            p[7] = 1.0;
+            return Some((p, 0.0));
+        }
         let x = classify::Sample::new(analysis, text);
         let w = english_weight(text);
         let p_zh = (w < 1.0).then(|| zh.probabilities(&x));
@@ -616,7 +623,7 @@ mod tests {
         let gibberish: String = (0..300u32)
             .map(|i| char::from(b"Aq9+/xZk2LmP"[(i * 7 % 12) as usize]))
             .collect();
-        let table: [(&str, Label); 12] = [
+        let table: [(&str, Label); 14] = [
             ("不开心", Some(MainClass::Sadness)),
             // What follows a contrast is what is meant.
             ("本来挺期待的 可是结果好失望", Some(MainClass::Sadness)),
@@ -632,6 +639,8 @@ mod tests {
             ("I'm anxious about my exam", Some(MainClass::Fear)),
             ("明天几点开会", None),
             ("recommend something", None),
+            ("早上好呀", None),
+            ("good morning!", None),
             (&gibberish, None),
         ];
         for (text, want) in table {

@@ -71,7 +71,8 @@ fn extend(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// Distinct sparse feature keys of a text: the same keys as [`named_grams`], computed without
+/// Distinct sparse feature keys of a text, in the order first met: the same keys as
+/// [`named_grams`], computed without
 /// building a name per character n-gram (FNV-1a runs byte by byte, so the key of "c" + 3
 /// characters extends the key of "c" + 2).
 pub fn grams(text: &str) -> Vec<u64> {
@@ -102,9 +103,53 @@ pub fn grams(text: &str) -> Vec<u64> {
         }
     }
     visit_words(&chars, |name| out.push(key(name)));
-    out.sort_unstable();
-    out.dedup();
+    keep_first(&mut out);
     out
+}
+
+/// Drops every key already seen, keeping the order of first sight: an open-addressing table
+/// does in a few instructions a key what sorting did in ten times as many (sorting was a tenth
+/// of reading a post). The table is the thread's own and all zero between calls.
+fn keep_first(keys: &mut Vec<u64>) {
+    thread_local! {
+        static TABLE: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let size = (keys.len() * 2).next_power_of_two().max(16);
+    let mask = size - 1;
+    let slot = |k: u64| (k.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40) as usize & mask;
+    TABLE.with_borrow_mut(|table| {
+        if table.len() < size {
+            table.resize(size, 0);
+        }
+        // Slot value 0 means empty; a key of 0 (never an FNV-1a of our names, but possible) is
+        // tracked apart.
+        let mut zero_seen = false;
+        keys.retain(|&k| {
+            if k == 0 {
+                return !std::mem::replace(&mut zero_seen, true);
+            }
+            let mut i = slot(k);
+            loop {
+                match table[i] {
+                    0 => {
+                        table[i] = k;
+                        return true;
+                    }
+                    t if t == k => return false,
+                    _ => i = (i + 1) & mask,
+                }
+            }
+        });
+        // Emptied in reverse order of insertion, so that each key's probe path is still
+        // occupied when it is looked for.
+        for &k in keys.iter().rev().filter(|k| **k != 0) {
+            let mut i = slot(k);
+            while table[i] != k {
+                i = (i + 1) & mask;
+            }
+            table[i] = 0;
+        }
+    });
 }
 
 /// Longest character n-gram read again after a contrast.
@@ -188,6 +233,12 @@ const FNV_PRIME: u64 = 0x100000001b3;
 fn surface(text: &str) -> Vec<char> {
     let mut chars: Vec<char> = Vec::with_capacity(text.len().min(MAX_CHARS));
     for c in text.chars().take(MAX_CHARS) {
+        // Nearly every character of a Chinese post: no case, not white space, and Unicode's
+        // tables are slow to say so.
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            chars.push(c);
+            continue;
+        }
         let c = if c.is_whitespace() { ' ' } else { c };
         if c == ' ' && chars.last() == Some(&' ') {
             continue;
@@ -314,6 +365,7 @@ mod tests {
         assert!(names("tired but so happy").iter().any(|x| x == "dha"));
         assert!(!names("peanut butter").iter().any(|x| x.starts_with('d')));
         assert_eq!(grams("Aa"), grams("aA"));
+        assert_eq!(grams("哈哈哈哈").len(), 3, "哈, 哈哈, 哈哈哈: each once");
         // The fast keys are the keys of the names, whatever the text.
         for text in [
             "今天 so happy",
@@ -325,9 +377,13 @@ mod tests {
             "有点期待 但更多是害怕",
             "tired but so happy, but",
             "butter 可是",
+            "哈哈哈哈哈哈哈哈 haha haha haha",
         ] {
             let named: Vec<u64> = named_grams(text).iter().map(|g| g.0).collect();
-            assert_eq!(grams(text), named, "{text:?}");
+            let mut fast = grams(text);
+            fast.sort_unstable();
+            // Sorted, they are the same set, each key once.
+            assert_eq!(fast, named, "{text:?}");
         }
     }
 }

@@ -29,7 +29,10 @@ pub(crate) fn is_letter(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphabetic()
     } else {
-        ('\u{4e00}'..='\u{9fff}').contains(&c) || c.is_alphabetic()
+        // Then the punctuation of Chinese text and emoji, which hold no letter.
+        let punctuation = matches!(c, '\u{2000}'..='\u{206f}' | '\u{3000}'..='\u{3004}'
+            | '\u{3008}'..='\u{3020}' | '\u{ff01}'..='\u{ff20}' | '\u{1f300}'..='\u{1faff}');
+        ('\u{4e00}'..='\u{9fff}').contains(&c) || (!punctuation && c.is_alphabetic())
     }
 }
 
@@ -43,6 +46,12 @@ mod tests {
         for c in [
             'a', 'Z', '1', ' ', '!', '中', '龥', 'é', 'Ω', 'あ', '한', '😭', '，', '０',
         ] {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+        }
+        for c in ('\u{2000}'..='\u{3100}')
+            .chain('\u{ff00}'..='\u{ff40}')
+            .chain('\u{1f300}'..='\u{1fb00}')
+        {
             assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
         }
         assert_eq!(english_weight("今天好开心"), 0.0);
