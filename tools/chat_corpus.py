@@ -255,11 +255,30 @@ ZH_GREETING = ["你好", "您好", "早", "早上好", "中午好", "下午好",
 ZH_GREETING_TAIL = ["呀", "啊", "~", "！", "鸭", "，在不在", " 机器人", " 小助手", "，你是做什么的", "～"]
 
 
+# A request may open with an adverb ("随便", "再") and, when it counts songs, leave out the noun
+# ("放一首吧"): both are how people type a request, and neither carries a feeling.
+ZH_ASK_ADVERB = ["", "", "", "随便", "就", "再", "先", "麻烦", "帮忙", "快", "你"]
+ZH_COUNTED = ["一首", "几首", "两首", "首", "点"]
+
+# Questions about the time, the date, the weather or a plan: a fact asked for, no feeling.
+ZH_FACT_WHEN = ["现在", "今天", "明天", "后天", "今晚", "这周六", "下周一", "周末", "等下", "待会儿"]
+ZH_FACT_ASK = ["几点了", "星期几", "几号", "天气怎么样", "会下雨吗", "多少度", "放假吗", "上班吗", "有课吗",
+               "几点天黑", "超市开门吗", "要带伞吗", "几点出发", "去哪吃饭", "谁值班"]
+ZH_FACT_TAIL = ["？", "?", "呀", "啊", "呢", "来着", "，知道吗", "，谁知道"]
+
+
 def zh_request(rng):
     if rng.random() < 0.25:
         return rng.choice(ZH_SONG_QUESTION) + rng.choice(["", "？", "?", "呢"])
-    return (rng.choice(ZH_ASK) + rng.choice(ZH_COUNT) + rng.choice(ZH_KIND) + rng.choice(ZH_SONG)
-            + rng.choice(ZH_ASK_TAIL))
+    if rng.random() < 0.2:
+        return (rng.choice(ZH_ASK_ADVERB) + rng.choice(["给我放", "放", "来", "给我来", "推荐", "整"])
+                + rng.choice(ZH_COUNTED) + rng.choice(["吧", "呗", "呀", "", "听听"]))
+    return (rng.choice(ZH_ASK_ADVERB) + rng.choice(ZH_ASK) + rng.choice(ZH_COUNT) + rng.choice(ZH_KIND)
+            + rng.choice(ZH_SONG) + rng.choice(ZH_ASK_TAIL))
+
+
+def zh_fact_question(rng):
+    return rng.choice(ZH_FACT_WHEN) + rng.choice(ZH_FACT_ASK) + rng.choice(ZH_FACT_TAIL)
 
 
 def zh_none(rng):
@@ -268,8 +287,10 @@ def zh_none(rng):
         return rng.choice(ZH_NONE)
     if k < 0.3:
         return rng.choice(ZH_GREETING) + rng.choice(ZH_GREETING_TAIL)
-    if k < 0.55:
+    if k < 0.45:
         return rng.choice(ZH_WHEN) + rng.choice(["", "要", "去", "在"]) + rng.choice(ZH_ACTIVITY)
+    if k < 0.55:
+        return zh_fact_question(rng)
     if k < 0.9:
         return rng.choice(ZH_REQUEST) if rng.random() < 0.2 else zh_request(rng)
     return "".join(rng.choice("asdfghjklqwertyuiopzxcvbnm0123456789") for _ in range(rng.randint(4, 12)))
@@ -371,42 +392,42 @@ EN_THING = ["car", "phone", "laptop", "bike", "wallet", "keys", "headphones", "j
 EN_AGO = ["this morning", "last night", "yesterday", "just now", "today", "an hour ago", "at 2am",
            "on my birthday", "again", "for the third time this week"]
 EN_EVENT = {
-    "happiness": ["{who} got the all clear from the doctor", "{who} and I finally made up", "we beat our rivals {when}",
+    "happiness": ["{who} said yes when I asked them out", "{who} flew in to surprise me {when}", "got my first paycheck {when}", "{who} got the all clear from the doctor", "{who} and I finally made up", "we beat our rivals {when}",
                   "got accepted into the program", "got the scholarship", "finished paying off my {thing}",
                   "{who} surprised me with concert tickets", "my team won the tournament", "I got the apartment",
                   "my visa finally got approved", "landed the contract {when}", "made the varsity team",
                   "hit my savings goal", "our offer on the house got accepted", "got the grant we applied for",
                   "{who} is finally coming home", "sold my first painting", "got a bonus {when}",
                   "my band sold out the show", "passed the bar exam", "my pull request got merged"],
-    "sadness": ["{who} passed away {when}", "{who} is moving across the country", "{who} and {who2} are splitting up",
+    "sadness": ["my scholarship got cancelled", "didn't get the job after the final round", "{who} moved out {when}", "nobody remembered my birthday", "{who} passed away {when}", "{who} is moving across the country", "{who} and {who2} are splitting up",
                 "{who} is in the hospital", "got laid off {when}", "my application was rejected",
                 "didn't make the team", "lost my {thing} and all my photos with it", "{who} forgot about me {when}",
                 "had to put my dog down", "{who} doesn't talk to me anymore", "none of my friends could come",
                 "the funeral is tomorrow", "I failed the final", "got turned down for the promotion",
                 "{who} is really sick", "we lost the house", "spent the whole weekend alone",
                 "my long distance relationship just ended", "{who} won't be home for christmas"],
-    "anger": ["{who} stole my {thing}", "{who} lied to my face", "{who} broke my {thing} and didn't apologize",
+    "anger": ["{who} read my messages behind my back", "{who} has been lying to me for months", "the landlord walked in without knocking {when}", "{who} stole my {thing}", "{who} lied to my face", "{who} broke my {thing} and didn't apologize",
               "someone smashed my {thing} {when}", "{who} took credit for my idea {when}",
               "{who} blamed me for their mistake", "{who} went through my {thing} without asking",
               "someone scratched my {thing} and left", "{who} cheated on me", "{who} spread a rumor about me",
               "the store refused my refund", "{who} insulted my family", "{who} ate my {thing}",
               "they charged my card without asking", "{who} kicked me out for no reason",
               "the ref robbed us of the win", "{who} reported me for something I didn't do"],
-    "disgust": ["{who} keeps chewing with their mouth open", "{who} has been vacuuming since {time}",
+    "disgust": ["{who} leaves wet towels on my bed", "{who} leaves their toenail clippings on the couch", "{who} keeps coughing on everyone without covering", "{who} keeps chewing with their mouth open", "{who} has been vacuuming since {time}",
                 "{who} leaves dirty dishes everywhere", "{who} clips their nails at the table",
                 "the office fridge smells like something died", "{who} won't stop humming",
                 "{who} keeps forwarding chain messages", "{who} talks loudly on the phone in the quiet car",
                 "someone left gum on my {thing}", "{who} never cleans the bathroom", "{who} keeps slurping their soup",
                 "{who} brags about their salary every day", "the train is packed and someone is sneezing on me",
                 "{who} has been playing drums since {time}"],
-    "fear": ["I can't find {who}", "{who} hasn't come home yet and it's midnight", "{who} isn't answering any calls",
+    "fear": ["the lights went out and I'm home alone", "I'm going on stage in {mins} minutes", "my biopsy is in {mins} minutes", "someone keeps calling me from a hidden number at night", "{who} is driving way too fast on the ice", "I can't find {who}", "{who} hasn't come home yet and it's midnight", "{who} isn't answering any calls",
              "someone is standing outside my door", "a car has been behind me for miles",
              "I have to give a presentation in {mins} minutes", "my exam starts in {mins} minutes",
              "the results come out tomorrow", "I think someone is in the house", "{who} got rushed to the ER",
              "the doctor wants to run more tests", "my plane just dropped really suddenly", "there's a fire alarm going off",
              "I'm lost and my phone is dying", "there's a huge dog chasing me", "I have my defense in {mins} minutes",
              "the ice is cracking under me", "my boss called me into a meeting with HR"],
-    "surprise": ["{who} just told me they're pregnant", "{who} secretly got married", "{who} shaved their head",
+    "surprise": ["{who} just ran a marathon without telling anyone", "{who} showed up with a new puppy out of nowhere", "{who} is apparently a black belt", "{who} just told me they're pregnant", "{who} secretly got married", "{who} shaved their head",
                  "{who} turned out to be a professional dancer", "out of nowhere {who} showed up at my door",
                  "{who} won the lottery", "{who} quit their job to become a chef",
                  "turns out {who} and {who2} have been dating for a year", "{who} speaks fluent japanese and never told me",
@@ -563,9 +584,20 @@ EN_GREETING = ["hi", "hello", "hey", "good morning", "good afternoon", "good eve
 EN_GREETING_TAIL = ["!", ", bot", " everyone", ", anyone here", ", what can you do", " :)", "!!"]
 
 
+# A request need not name songs: "play something", "recommend anything new", "any recs?".
+EN_ANY = ["something", "anything", "something new", "anything good", "something else", "whatever",
+          "something random", "something different"]
+EN_RECS = ["recommendations", "suggestions", "recs", "song recs", "music recs", "ideas", "picks"]
+
+
 def en_request(rng):
     if rng.random() < 0.25:
         return rng.choice(EN_SONG_QUESTION) + rng.choice(["", "?"])
+    if rng.random() < 0.2:
+        if rng.random() < 0.5:
+            return (rng.choice(["any", "got any", "have any", "you have any", "need", "some"]) + " "
+                    + rng.choice(EN_RECS) + rng.choice(["?", "", " for me", " today", "?? "]))
+        return rng.choice(EN_ASK) + " " + rng.choice(EN_ANY) + rng.choice(EN_ASK_TAIL)
     parts = [rng.choice(EN_ASK), rng.choice(EN_COUNT), rng.choice(EN_KIND), rng.choice(EN_SONG)]
     return " ".join(p for p in parts if p) + rng.choice(EN_ASK_TAIL)
 

@@ -16,8 +16,8 @@ use crate::text::analysis::{Hit, TextAnalysis};
 use crate::text::classify::{self, ClassModel, Label, ModelLang, CLASSES};
 use crate::text::lexicon::{Entry, Lexicon};
 use crate::text::modifiers::{DEGREES, MODIFIER_WINDOW, NEGATION_DAMP, NEGATION_FLIP, NEGATORS};
-use crate::text::phatic;
 use crate::text::script::{english_share, english_weight, is_letter};
+use crate::text::small_talk;
 use crate::text::symbols;
 
 /// Number of TF-IDF keywords kept per text (the seed's `extract_tags` default).
@@ -210,10 +210,10 @@ impl TextAnalyzer {
     /// The class models' probabilities and their "no feeling" share for a text without emotion
     /// words ([`classify::FitOptions::none_without_words`]), both mixed by the text's Latin
     /// letters, which are counted once. A greeting or a thanks alone is "no feeling" before any
-    /// model reads it ([`phatic`]).
+    /// model reads it ([`small_talk`]).
     fn decide(&self, analysis: &TextAnalysis, text: &str) -> Option<([f32; CLASSES], f32)> {
         let (zh, en) = self.class_models()?;
-        if phatic::is_phatic(text) {
+        if small_talk::is_small_talk(text) {
             let mut p = [0.0; CLASSES];
             p[7] = 1.0;
             return Some((p, 0.0));

@@ -4,7 +4,7 @@
 //! Invariant: this room turns text into raw [`EmotionScores`](crate::emotion::EmotionScores) and
 //! moods; it never touches the database, the index or a photo. Scores stay unnormalised until the
 //! one softmax at the end. Dependencies run one way: `analyzer` -> `classify` -> `features` -> `analysis`, and
-//! `analyzer` -> `lexicon`, `symbols`, `script`, `phatic`; `fit` (-> `classify`) fits the class models and `eval`
+//! `analyzer` -> `lexicon`, `symbols`, `script`, `small_talk`; `fit` (-> `classify`) fits the class models and `eval`
 //! measures the analyser from outside.
 
 pub mod analysis;
@@ -15,8 +15,8 @@ pub mod features;
 pub mod fit;
 pub mod lexicon;
 mod modifiers;
-pub mod phatic;
 pub mod script;
+pub mod small_talk;
 pub mod symbols;
 
 pub use analysis::{Hit, TextAnalysis};
