@@ -76,6 +76,7 @@ fn console_chat_answers_every_kind_of_input() {
     input.extend_from_slice(b"/more\n");
     input.extend_from_slice(b"/cheer\n");
     input.extend_from_slice("🚗🚗🚗\n".as_bytes());
+    input.extend_from_slice("早上好\n".as_bytes());
     input.extend_from_slice(b"/mood    \n");
     input.extend(std::iter::repeat_n(b'a', 1 << 20));
     input.push(b'\n');
@@ -102,6 +103,8 @@ fn console_chat_answers_every_kind_of_input() {
         " 1. ",
         "10. ",
         "I couldn't read a mood from that",
+        // Small talk is greeted back (in English: these runs choose it).
+        "Hi! Tell me how you feel",
         "Tell me how you feel in a few words",
         "Please keep it under 4000 characters",
         "Please keep it under 4000 characters",
@@ -254,6 +257,26 @@ fn one_shot_without_emotion_exits_with_a_clear_message() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["error"]["code"], "no_emotion");
+    // Small talk is greeted back (the one-shot CLI answers in English; the chat adapters
+    // translate, see `messages::tests`).
+    for (text, says) in [
+        ("早上好", "Hi! Tell me how you feel"),
+        ("play something", "Hi! Tell me how you feel"),
+    ] {
+        let out = run
+            .cmd()
+            .args(["recommend", "--json", text])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["error"]["code"], "small_talk", "{text}: {v}");
+        let out = run.cmd().args(["recommend", text]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{text}: {out:?}"
+        );
+    }
 }
 
 #[test]

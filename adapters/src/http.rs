@@ -111,7 +111,7 @@ pub struct ErrorBody {
 #[derive(Debug, serde::Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// `bad_json`, `bad_request`, `empty_text`, `text_too_long`, `image_too_large`,
-    /// `not_an_image`, `image_damaged`, `no_emotion`, `no_face`, `rate_limited`,
+    /// `not_an_image`, `image_damaged`, `no_emotion`, `small_talk`, `no_face`, `rate_limited`,
     /// `storage_unavailable`, `vision_unavailable`, `empty_catalog`.
     pub code: String,
     /// A short explanation fit to show a user.
@@ -161,7 +161,7 @@ impl From<&RecommendError> for ApiError {
             "empty_text" | "image_damaged" => StatusCode::BAD_REQUEST,
             "text_too_long" | "image_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
             "not_an_image" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "no_emotion" | "no_face" => StatusCode::UNPROCESSABLE_ENTITY,
+            "no_emotion" | "small_talk" | "no_face" => StatusCode::UNPROCESSABLE_ENTITY,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
         if let RecommendError::Storage(cause) = e {

@@ -218,6 +218,8 @@ pub struct ErrorTexts {
     pub too_long: &'static str,
     /// No emotion found.
     pub no_emotion: &'static str,
+    /// A greeting, a thanks or a bare request: greet back and ask.
+    pub small_talk: &'static str,
     /// No songs in the catalog.
     pub empty_catalog: &'static str,
     /// The database failed.
@@ -252,6 +254,7 @@ impl Messages {
             RecommendError::Empty => t.empty.to_string(),
             RecommendError::TooLong { max } => t.too_long.replace("{max}", &max.to_string()),
             RecommendError::NoEmotion => t.no_emotion.to_string(),
+            RecommendError::SmallTalk => t.small_talk.to_string(),
             RecommendError::EmptyCatalog => t.empty_catalog.to_string(),
             RecommendError::Storage(_) => t.storage.to_string(),
             RecommendError::UnknownSong => t.unknown_song.to_string(),
@@ -409,6 +412,7 @@ static ZH_ERRORS: ErrorTexts = ErrorTexts {
     empty: "用几个字说说你的心情，我来找歌。",
     too_long: "内容太长啦，请控制在 {max} 个字以内。",
     no_emotion: "我没读出这段话的心情。试试直接说说感受，比如“有点难过”或“好开心”。",
+    small_talk: "你好！说说你现在的心情吧，比如“有点累”或“今天好开心”，我来找几首合适的歌。",
     empty_catalog: "曲库里还没有歌，请稍后再试。",
     storage: "抱歉，曲库暂时无法访问，请过一会儿再试。",
     photo_unavailable: "现在暂时读不了照片里的心情，用文字告诉我好吗？",
@@ -517,6 +521,7 @@ mod tests {
                 RecommendError::Empty,
                 RecommendError::TooLong { max: 7 },
                 RecommendError::NoEmotion,
+                RecommendError::SmallTalk,
                 RecommendError::EmptyCatalog,
                 RecommendError::UnknownSong,
                 RecommendError::MemoryOff,
@@ -527,5 +532,14 @@ mod tests {
             }
             assert!(m.error(&RecommendError::TooLong { max: 7 }).contains('7'));
         }
+        // Small talk is greeted back, not told it was misread.
+        assert!(Lang::Zh
+            .messages()
+            .error(&RecommendError::SmallTalk)
+            .starts_with("你好"));
+        assert!(Lang::En
+            .messages()
+            .error(&RecommendError::SmallTalk)
+            .starts_with("Hi!"));
     }
 }

@@ -34,6 +34,10 @@ pub enum RecommendError {
     /// The text carried no emotion the analyser recognises.
     #[error("I couldn't read a mood from that. Try a few words about how you feel, like \"有点难过\" or \"开心\".")]
     NoEmotion,
+    /// The text was small talk: a greeting, a thanks or a bare request for songs
+    /// ([`crate::text::small_talk`]). Nothing went wrong, so the answer greets back and asks.
+    #[error("Hi! Tell me how you feel in a few words (\"a bit tired\", \"so happy today\") and I'll find songs for it.")]
+    SmallTalk,
     /// The catalog has no labelled tracks yet.
     #[error("I have no songs to recommend yet. Please try again later.")]
     EmptyCatalog,
@@ -60,6 +64,7 @@ impl RecommendError {
             RecommendError::Empty => "empty_text",
             RecommendError::TooLong { .. } => "text_too_long",
             RecommendError::NoEmotion => "no_emotion",
+            RecommendError::SmallTalk => "small_talk",
             RecommendError::EmptyCatalog => "empty_catalog",
             RecommendError::UnknownSong => "unknown_song",
             RecommendError::MemoryOff => "memory_off",

@@ -168,14 +168,14 @@ impl Engine {
     /// The mood of a text, or why there is none.
     pub fn text_emotion(&self, text: &str) -> Result<Emotion, RecommendError> {
         let text = self.check_text(text)?;
-        self.analyzer.mood(text).ok_or(RecommendError::NoEmotion)
+        self.analyzer.mood(text).ok_or_else(|| no_mood(text))
     }
 
     /// The mood of a text with the words and symbols that carried it (a reply shows them), or
     /// why there is none.
     pub fn read_text(&self, text: &str) -> Result<(Emotion, Vec<String>), RecommendError> {
         let text = self.check_text(text)?;
-        self.analyzer.reading(text).ok_or(RecommendError::NoEmotion)
+        self.analyzer.reading(text).ok_or_else(|| no_mood(text))
     }
 
     /// The mood of a photo (faces and their expressions), analysed on a blocking thread; at most
@@ -252,5 +252,14 @@ impl Engine {
         let mut rec = self.recommend_for(&emotion, k, 0, listener).await?;
         rec.cues = cues;
         Ok(rec)
+    }
+}
+
+/// Why a text has no mood: small talk gets a greeting back, anything else the plain answer.
+fn no_mood(text: &str) -> RecommendError {
+    if crate::text::small_talk::is_small_talk(text) {
+        RecommendError::SmallTalk
+    } else {
+        RecommendError::NoEmotion
     }
 }
