@@ -209,8 +209,8 @@ impl TextAnalyzer {
 
     /// The class models' probabilities and their "no feeling" share for a text without emotion
     /// words ([`classify::FitOptions::none_without_words`]), both mixed by the text's Latin
-    /// letters, which are counted once. A greeting or a thanks alone is "no feeling" before any
-    /// model reads it ([`small_talk`]).
+    /// letters, which are counted once. Small talk (greetings, thanks, bare requests for songs)
+    /// is "no feeling" before any model reads it ([`small_talk`]).
     fn decide(&self, analysis: &TextAnalysis, text: &str) -> Option<([f32; CLASSES], f32)> {
         let (zh, en) = self.class_models()?;
         if small_talk::is_small_talk(text) {

@@ -72,9 +72,8 @@ fn extend(mut h: u64, bytes: &[u8]) -> u64 {
 }
 
 /// Distinct sparse feature keys of a text, in the order first met: the same keys as
-/// [`named_grams`], computed without
-/// building a name per character n-gram (FNV-1a runs byte by byte, so the key of "c" + 3
-/// characters extends the key of "c" + 2).
+/// [`named_grams`], computed without building a name per character n-gram (FNV-1a runs byte by
+/// byte, so the key of "c" + 3 characters extends the key of "c" + 2).
 pub fn grams(text: &str) -> Vec<u64> {
     let chars = surface(text);
     let mut out = Vec::with_capacity(chars.len() * MAX_N + 8);
