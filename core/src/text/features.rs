@@ -8,6 +8,7 @@
 
 use crate::emotion::{Category, DIM};
 use crate::text::analysis::TextAnalysis;
+use crate::text::script::is_cjk_ideograph;
 
 /// Number of dense features per text.
 pub const FEATURES: usize = DIM + 7 + 7 + 7 + 7;
@@ -234,7 +235,7 @@ fn surface(text: &str) -> Vec<char> {
     for c in text.chars().take(MAX_CHARS) {
         // Nearly every character of a Chinese post: no case, not white space, and Unicode's
         // tables are slow to say so.
-        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+        if is_cjk_ideograph(c) {
             chars.push(c);
             continue;
         }
