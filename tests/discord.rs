@@ -110,9 +110,11 @@ async fn messages_in_dms_and_guilds() {
         .collect();
     assert_eq!(opts, [("text", 3), ("image", 11)]);
     let names: Vec<&str> = cmds.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["mood", "history", "forget", CONTEXT_MENU]);
-    assert_eq!(cmds[3]["type"], 3);
-    assert_eq!(cmds[1]["options"][0]["name"], "page");
+    assert_eq!(names, ["mood", "cheer", "history", "forget", CONTEXT_MENU]);
+    assert_eq!(cmds[4]["type"], 3);
+    assert_eq!(cmds[1]["options"][0]["name"], "text");
+    assert_eq!(cmds[1]["options"][0]["required"], true);
+    assert_eq!(cmds[2]["options"][0]["name"], "page");
 
     // DM text: an embed with the mood and ten linked songs, replying to the message, with buttons.
     let dm = 7001;
@@ -377,6 +379,30 @@ async fn slash_commands_context_menu_and_buttons() {
     let embed = &cb[0].body["data"]["embeds"][0];
     let title = embed["title"].as_str().unwrap();
     assert!(title.starts_with("Songs to cheer you up"), "{title}");
+    assert_eq!(links(embed["description"].as_str().unwrap()), 10);
+
+    // /cheer text: songs that lift the mood of the words, answered at once and saying so,
+    // in the language of the words (Chinese here, though the locale is English).
+    let i7 = f.id();
+    f.dispatch(
+        "INTERACTION_CREATE",
+        interaction(
+            i7,
+            2,
+            ch,
+            ann.clone(),
+            "en-US",
+            json!({
+                "id": "2", "name": "cheer", "type": 1,
+                "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]
+            }),
+        ),
+    );
+    let cb = f.wait_for("/cheer text", 1, WAIT, callback_of(i7)).await;
+    assert_eq!(cb[0].body["type"], 4);
+    let embed = &cb[0].body["data"]["embeds"][0];
+    let title = embed["title"].as_str().unwrap();
+    assert!(title.starts_with("给你打打气的歌"), "{title}");
     assert_eq!(links(embed["description"].as_str().unwrap()), 10);
 
     // "Different vibe": a private hint.

@@ -85,8 +85,8 @@ impl Command {
     }
 
     /// Whether `platform` offers this command. Telegram pages and rates with buttons and cannot
-    /// be left; Discord offers `/mood` and the memory commands (its pages and ratings are buttons
-    /// too); the console rates by number and has no per-user language (its `/start` shows the
+    /// be left; Discord offers `/mood`, `/cheer` and the memory commands (its pages and ratings
+    /// are buttons too); the console rates by number and has no per-user language (its `/start` shows the
     /// help, as its welcome does).
     pub fn on(self, platform: Platform) -> bool {
         use Command::*;
@@ -94,7 +94,7 @@ impl Command {
             Platform::Telegram => {
                 matches!(self, Mood | Cheer | History | Forget | Lang | Help | Start)
             }
-            Platform::Discord => matches!(self, Mood | History | Forget),
+            Platform::Discord => matches!(self, Mood | Cheer | History | Forget),
             Platform::Console => matches!(
                 self,
                 Mood | More | Cheer | Like | Dislike | History | Forget | Help | Start | Quit

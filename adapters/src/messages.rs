@@ -153,6 +153,8 @@ pub struct Messages {
     pub inline_title: &'static str,
     /// Discord: description of the /mood slash command.
     pub discord_command: &'static str,
+    /// Discord: description of the /cheer slash command (its text is required there).
+    pub discord_cheer_command: &'static str,
     /// Discord: description of its `text` option.
     pub discord_text_option: &'static str,
     /// Discord: description of its `image` option.
@@ -315,6 +317,7 @@ static EN: Messages = Messages {
     stale_button: "This list is too old to continue. Tell me your mood again?",
     inline_title: "Songs for: {mood}",
     discord_command: "Songs for how you feel: describe it, or send a selfie",
+    discord_cheer_command: "Songs to cheer you up: tell me how you feel",
     discord_text_option: "How you feel, in a few words (e.g. 下雨天有点想家)",
     discord_image_option: "A selfie: I read the mood from your face",
     discord_context_menu: "Songs for this mood",
@@ -379,6 +382,7 @@ static ZH: Messages = Messages {
     stale_button: "这个列表太旧了，再告诉我一次你的心情吧？",
     inline_title: "适合“{mood}”的歌",
     discord_command: "按心情推荐歌曲：用文字描述，或者发一张自拍",
+    discord_cheer_command: "来点提振心情的歌：说说你现在的心情",
     discord_text_option: "用几个字描述你的心情（例如：下雨天有点想家）",
     discord_image_option: "一张自拍：我从表情读出你的心情",
     discord_context_menu: "按这条消息的心情推荐",

@@ -15,11 +15,10 @@ use std::time::Duration;
 
 use moodtune_core::{Engine, Verdict};
 use serenity::all::{
-    Attachment, CommandInteraction, CommandOptionType, CommandType, ComponentInteraction, Context,
-    CreateActionRow, CreateAllowedMentions, CreateCommand, CreateCommandOption, CreateEmbed,
-    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage,
-    EditInteractionResponse, EventHandler, GatewayIntents, GuildId, Interaction, Message, Ready,
-    ResolvedTarget, ResolvedValue, UserId,
+    Attachment, CommandInteraction, CommandType, ComponentInteraction, Context, CreateActionRow,
+    CreateAllowedMentions, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse, EventHandler,
+    GatewayIntents, GuildId, Interaction, Message, Ready, ResolvedTarget, ResolvedValue, UserId,
 };
 use serenity::http::HttpBuilder;
 
@@ -30,8 +29,10 @@ use crate::metrics::Metrics;
 use crate::paging::decode_more;
 use crate::pipeline::{self, Answer, DownloadError, Photo, Pipeline, PipelineOptions};
 
+mod registry;
 mod render;
 
+use registry::commands;
 use render::{buttons, history_message, DIFFERENT};
 pub use render::{embed, escape_markdown, mood_bars};
 
@@ -296,6 +297,14 @@ impl Handler {
                     (None, None) => None,
                 }
             }
+            (CommandType::ChatInput, name) if name == Command::Cheer.name() => cmd
+                .data
+                .options()
+                .into_iter()
+                .find_map(|o| match (o.name, o.value) {
+                    ("text", ResolvedValue::String(s)) => Some(Ask::Cheer(s.to_string())),
+                    _ => None,
+                }),
             (CommandType::Message, CONTEXT_MENU) => match cmd.data.target() {
                 Some(ResolvedTarget::Message(target)) => match first_image(&target.attachments) {
                     Some(a) => Some(Ask::Photo(DiscordPhoto(a))),
@@ -310,7 +319,7 @@ impl Handler {
         };
         // A reply speaks the language of the words it answers (a photo's: the user's locale).
         let written = match &ask {
-            Some(Ask::Text(t)) => Lang::of_text(t),
+            Some(Ask::Text(t) | Ask::Cheer(t)) => Lang::of_text(t),
             _ => None,
         };
         let lang = self.opts.lang_for(written, Some(&cmd.locale));
@@ -512,46 +521,6 @@ fn note_response(text: &str) -> CreateInteractionResponse {
             .content(text)
             .ephemeral(true),
     )
-}
-
-/// The slash command and the context menu, with Chinese localisations.
-fn commands() -> Vec<CreateCommand> {
-    let (en, zh) = (Lang::En.messages(), Lang::Zh.messages());
-    vec![
-        CreateCommand::new(Command::Mood.name())
-            .description(en.discord_command)
-            .description_localized("zh-CN", zh.discord_command)
-            .add_option(
-                CreateCommandOption::new(CommandOptionType::String, "text", en.discord_text_option)
-                    .description_localized("zh-CN", zh.discord_text_option)
-                    .max_length(4000)
-                    .required(false),
-            )
-            .add_option(
-                CreateCommandOption::new(
-                    CommandOptionType::Attachment,
-                    "image",
-                    en.discord_image_option,
-                )
-                .description_localized("zh-CN", zh.discord_image_option)
-                .required(false),
-            ),
-        CreateCommand::new(Command::History.name())
-            .description(en.cmd_history)
-            .description_localized("zh-CN", zh.cmd_history)
-            .add_option(
-                CreateCommandOption::new(CommandOptionType::Integer, "page", en.arg_page)
-                    .description_localized("zh-CN", zh.arg_page)
-                    .min_int_value(1)
-                    .required(false),
-            ),
-        CreateCommand::new(Command::Forget.name())
-            .description(en.cmd_forget)
-            .description_localized("zh-CN", zh.cmd_forget),
-        CreateCommand::new(CONTEXT_MENU)
-            .kind(CommandType::Message)
-            .name_localized("zh-CN", zh.discord_context_menu),
-    ]
 }
 
 /// The first attachment that says it is an image.

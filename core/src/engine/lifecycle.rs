@@ -18,7 +18,7 @@ use crate::store::{CatalogError, StoredVector, TrackInfo};
 /// The searchable state: an index over the distinct vectors, and for each distinct vector (slot)
 /// the tracks that carry it, most popular first.
 pub(crate) struct IndexState {
-    pub(crate) groups: Vec<Vec<i64>>,
+    pub(crate) groups: Vec<Vec<(i64, f32)>>,
     pub(crate) tracks: usize,
     pub(crate) index: Box<dyn VectorIndex>,
     /// Names and artists of every indexed track, loaded with the vectors: a reply then needs no
@@ -71,7 +71,7 @@ impl Engine {
         // Within a group (tracks with the same vector): best attested first (the strength of the
         // evidence, rounded so float noise does not matter), then most popular, then a fixed
         // pseudo-random order so that ties do not always favour the oldest NetEase ids.
-        let groups: Vec<Vec<i64>> = slots
+        let groups: Vec<Vec<(i64, f32)>> = slots
             .iter()
             .map(|g| {
                 let mut members: Vec<&StoredVector> =
@@ -83,7 +83,7 @@ impl Engine {
                         crate::rng::mix(r.track_id as u64),
                     )
                 });
-                members.iter().map(|r| r.track_id).collect()
+                members.iter().map(|r| (r.track_id, r.strength)).collect()
             })
             .collect();
         let tracks = rows.len();

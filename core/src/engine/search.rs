@@ -136,13 +136,13 @@ impl Engine {
         }
         // Walk the nearest distinct vectors, taking their tracks (best attested first) until the
         // window is full.
-        let mut picked: Vec<(i64, f32)> = Vec::with_capacity(WINDOW);
+        let mut picked: Vec<(i64, f32, f32)> = Vec::with_capacity(WINDOW);
         for n in state.index.search(&query, CANDIDATES) {
-            for id in state.groups[n.slot as usize]
+            for (id, strength) in state.groups[n.slot as usize]
                 .iter()
                 .take(WINDOW - picked.len())
             {
-                picked.push((*id, n.distance));
+                picked.push((*id, n.distance, *strength));
             }
             if picked.len() >= WINDOW {
                 break;
@@ -150,7 +150,7 @@ impl Engine {
         }
         let missing: Vec<i64> = picked
             .iter()
-            .map(|(id, _)| *id)
+            .map(|(id, _, _)| *id)
             .filter(|id| !state.infos.contains_key(id))
             .collect();
         let fetched = if missing.is_empty() {
@@ -164,7 +164,7 @@ impl Engine {
         let lookup = |id: &i64| state.infos.get(id).or_else(|| fetched.get(id));
         let mut candidates: Vec<RecommendedTrack> = picked
             .iter()
-            .filter_map(|(id, distance)| {
+            .filter_map(|(id, distance, _)| {
                 lookup(id).map(|info| RecommendedTrack {
                     url: info.url(),
                     info: info.clone(),
@@ -185,6 +185,7 @@ impl Engine {
                 && !title_excluded(&t.info.name, excluded)
                 && seen.insert(title_key(&t.info.name))
         });
+        let strengths: HashMap<i64, f32> = picked.iter().map(|(id, _, s)| (*id, *s)).collect();
         let order = {
             let view: Vec<Candidate> = candidates
                 .iter()
@@ -194,6 +195,7 @@ impl Engine {
                     popularity: t.info.popularity,
                     artists: &t.info.artists,
                     bonus: taste.bonus(&t.info.artists),
+                    strength: strengths.get(&t.info.id).copied().unwrap_or(0.0),
                 })
                 .collect();
             rank(&view, listener, k)
