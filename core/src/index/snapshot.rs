@@ -20,7 +20,8 @@ use crate::index::persist::Persist;
 pub use crate::index::persist::SnapshotError;
 
 const MAGIC: &[u8; 8] = b"MTGRAPH\0";
-const FORMAT: u32 = 1;
+/// 2: the caller's slot of each node follows the vectors (nodes are renumbered for the memory).
+const FORMAT: u32 = 2;
 
 impl Persist for GraphIndex {
     fn save_snapshot(&self, catalog_version: i64, path: &Path) -> Result<(), SnapshotError> {
@@ -136,6 +137,11 @@ pub fn save(index: &GraphIndex, catalog_version: i64, path: &Path) -> Result<(),
             w.write_all(&h.to_le_bytes())?;
         }
         put_u32s(&mut w, p.vectors.iter().flatten().map(|f| f.to_bits()))?;
+        if p.slots.is_empty() {
+            put_u32s(&mut w, 0..p.vectors.len() as u32)?;
+        } else {
+            put_u32s(&mut w, p.slots.iter().copied())?;
+        }
         w.write_all(p.levels)?;
         put_u32s(&mut w, p.upper_at.iter().copied())?;
         put_u32s(&mut w, p.layer0.iter().copied())?;
@@ -262,6 +268,7 @@ pub fn load(
         .map(|c| std::array::from_fn(|i| f32::from_bits(c[i])))
         .collect();
     drop(words);
+    let slots = get_u32s(&mut r, n, &mut left).map_err(corrupt)?;
     if n as u64 > left {
         return Err(corrupt("truncated levels".into()));
     }
@@ -286,19 +293,23 @@ pub fn load(
             u32::from_le_bytes(crc)
         )));
     }
-    // Intact: now the vectors must be the catalog's, bit for bit and in the same order (slots
-    // are positions).
-    if let Some(i) = (0..n).find(|&i| {
-        stored[i]
-            .iter()
-            .zip(&vectors[i])
-            .any(|(a, b)| a.to_bits() != b.to_bits())
+    // Intact: now each node's vector must be the catalog's at the node's slot, bit for bit.
+    let slot_ok = |k: usize| (slots[k] as usize) < n;
+    if let Some(k) = (0..n).find(|&k| {
+        !slot_ok(k)
+            || stored[k]
+                .iter()
+                .zip(&vectors[slots[k] as usize])
+                .any(|(a, b)| a.to_bits() != b.to_bits())
     }) {
-        return Err(stale(format!("vector {i} differs from the catalog's")));
+        return Err(stale(format!(
+            "vector {} differs from the catalog's",
+            slots[k]
+        )));
     }
-    drop(stored);
     let parts = GraphParts {
-        vectors: vectors.to_vec(),
+        vectors: stored,
+        slots,
         params: GraphParams {
             m: m as usize,
             ef_construction: ef_construction as usize,

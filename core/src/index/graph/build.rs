@@ -86,6 +86,7 @@ impl GraphIndex {
             entry: NONE,
             top: 0,
             hubs: Hubs::default(),
+            slots: Vec::new(),
         };
         let threads = match params.build_threads {
             0 => std::thread::available_parallelism()
@@ -112,6 +113,9 @@ impl GraphIndex {
             next = end;
         }
         g.hubs = Hubs::choose(&g.vectors, g.params.hubs);
+        if std::env::var_os("MT_RENUMBER").is_some() {
+            g.renumber();
+        }
         g
     }
 

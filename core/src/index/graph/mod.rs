@@ -23,6 +23,7 @@ use crate::index::{squared, Neighbour, Persist, VectorIndex};
 
 mod build;
 mod hubs;
+mod order;
 mod parts;
 
 pub(crate) use parts::GraphParts;
@@ -102,6 +103,9 @@ pub struct GraphIndex {
     top: usize,
     /// Extra entry points spread over the occupied regions (derived from the vectors).
     hubs: Hubs,
+    /// The caller's slot of each node once the nodes are renumbered for the memory
+    /// (`order.rs`); empty while node = slot.
+    slots: Vec<u32>,
 }
 
 impl std::fmt::Debug for GraphIndex {
@@ -366,6 +370,7 @@ impl GraphIndex {
             + self.levels.len()
             + self.hubs.nodes.len() * 4
             + self.hubs.coords.len() * 4
+            + self.slots.len() * 4
     }
 }
 
@@ -390,7 +395,7 @@ impl VectorIndex for GraphIndex {
             .into_iter()
             .take(k)
             .map(|n| Neighbour {
-                slot: n.1,
+                slot: self.slot_of(n.1),
                 distance: n.distance().sqrt(),
             })
             .collect()

@@ -15,6 +15,8 @@ pub(crate) struct GraphPartsRef<'a> {
     pub upper: &'a [u32],
     pub entry: u32,
     pub top: usize,
+    /// The caller's slot of each node (empty: node = slot).
+    pub slots: &'a [u32],
 }
 
 /// The arrays of a graph, owned, as read back from a snapshot.
@@ -28,6 +30,8 @@ pub(crate) struct GraphParts {
     pub upper: Vec<u32>,
     pub entry: u32,
     pub top: usize,
+    /// The caller's slot of each node, a permutation (checked by the reader of the file).
+    pub slots: Vec<u32>,
 }
 
 impl GraphIndex {
@@ -42,6 +46,7 @@ impl GraphIndex {
             upper: &self.upper,
             entry: self.entry,
             top: self.top,
+            slots: &self.slots,
         }
     }
 
@@ -56,6 +61,18 @@ impl GraphIndex {
         }
         if p.levels.len() != n || p.upper_at.len() != n || p.layer0.len() != n * p.m0 {
             return Err("array lengths do not match the node count".into());
+        }
+        if !p.slots.is_empty() {
+            if p.slots.len() != n {
+                return Err("slot list does not match the node count".into());
+            }
+            let mut seen = vec![false; n];
+            for &slot in &p.slots {
+                match seen.get_mut(slot as usize) {
+                    Some(s) if !*s => *s = true,
+                    _ => return Err(format!("slot {slot} is out of range or repeated")),
+                }
+            }
         }
         let link_ok = |l: &u32| *l == NONE || (*l as usize) < n;
         if !p.layer0.iter().all(link_ok) || !p.upper.iter().all(link_ok) {
@@ -113,6 +130,7 @@ impl GraphIndex {
             upper: p.upper,
             entry: p.entry,
             top: p.top,
+            slots: p.slots,
         })
     }
 }
