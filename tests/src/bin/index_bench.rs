@@ -17,7 +17,8 @@
 //! `moodtune bench --bench-database-url sqlite:///tmp/rl.db?mode=rwc`: real titles and playlist
 //! names, so the tight clusters of real labels), queried by mixtures of two of its moods;
 //! `MOODTUNE_BENCH_POSTS=posts.jsonl` puts the moods of real posts first among those queries;
-//! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters;
+//! `MOODTUNE_GRAPH_M` and `MOODTUNE_GRAPH_EFC` override the graph's build parameters
+//! (`MOODTUNE_GRAPH_RENUMBER=0` keeps the nodes in insertion order);
 //! `MOODTUNE_BENCH_EXPORT=DIR` writes the rows (after `dedup`) and queries for `tools/ann-bench real`
 //! instead of measuring.
 //! `recall@10_raw` is recall against an exact scan over the raw vectors (before `dedup` flushed
@@ -305,6 +306,7 @@ fn main() {
             p.hubs = env("MOODTUNE_GRAPH_HUBS").unwrap_or(p.hubs);
             p.hub_seeds = env("MOODTUNE_GRAPH_SEEDS").unwrap_or(p.hub_seeds);
             p.build_threads = env("MOODTUNE_GRAPH_THREADS").unwrap_or(p.build_threads);
+            p.renumber = env("MOODTUNE_GRAPH_RENUMBER").map_or(p.renumber, |r: usize| r != 0);
             let g = GraphIndex::build(data.clone(), p);
             eprintln!("hubs={}", g.hub_count());
             graph = Some(g);

@@ -112,9 +112,11 @@ impl GraphIndex {
             g.insert_batch(&batch, &mut visited);
             next = end;
         }
-        g.hubs = Hubs::choose(&g.vectors, g.params.hubs);
-        if std::env::var_os("MT_RENUMBER").is_some() {
+        if g.params.renumber {
+            // Chooses the hubs of the renumbered nodes too.
             g.renumber();
+        } else {
+            g.hubs = Hubs::choose(&g.vectors, g.params.hubs);
         }
         g
     }
