@@ -75,6 +75,14 @@ fn posted_to(channel: u64) -> impl Fn(&Call) -> bool {
     move |c: &Call| c.method == "POST" && c.path == path
 }
 
+/// A slash command's data with its `text` option.
+fn text_command(id: &str, name: &str, text: &str) -> Value {
+    json!({
+        "id": id, "name": name, "type": 1,
+        "options": [{"name": "text", "type": 3, "value": text}]
+    })
+}
+
 fn callback_of(id: u64) -> impl Fn(&Call) -> bool {
     let path = format!("/api/v10/interactions/{id}/itoken-{id}/callback");
     move |c: &Call| c.path == path
@@ -268,10 +276,7 @@ async fn slash_commands_context_menu_and_buttons() {
             ch,
             ann.clone(),
             "en-US",
-            json!({
-                "id": "1", "name": "mood", "type": 1,
-                "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]
-            }),
+            text_command("1", "mood", "失恋了，好难过"),
         ),
     );
     let cb = f.wait_for("/mood text", 1, WAIT, callback_of(i1)).await;
@@ -392,10 +397,7 @@ async fn slash_commands_context_menu_and_buttons() {
             ch,
             ann.clone(),
             "en-US",
-            json!({
-                "id": "2", "name": "cheer", "type": 1,
-                "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]
-            }),
+            text_command("2", "cheer", "失恋了，好难过"),
         ),
     );
     let cb = f.wait_for("/cheer text", 1, WAIT, callback_of(i7)).await;
@@ -440,10 +442,7 @@ async fn slash_commands_context_menu_and_buttons() {
             ch,
             ann.clone(),
             "en-US",
-            json!({
-                "id": "1", "name": "mood", "type": 1,
-                "options": [{"name": "text", "type": 3, "value": "🚗🚗"}]
-            }),
+            text_command("1", "mood", "🚗🚗"),
         ),
     );
     let cb = f.wait_for("emoji /mood", 1, WAIT, callback_of(i7)).await;
@@ -461,10 +460,7 @@ async fn slash_commands_context_menu_and_buttons() {
             ch,
             ann.clone(),
             "en-US",
-            json!({
-                "id": "1", "name": "mood", "type": 1,
-                "options": [{"name": "text", "type": 3, "value": text}]
-            }),
+            text_command("1", "mood", text),
         )
     };
     let i8 = f.id();
@@ -514,11 +510,7 @@ async fn ratings_history_and_forget_stay_private() {
     };
 
     // A list has a page row and four rows of 👍 / 👎 (Discord's five rows).
-    let i = command(
-        &ann,
-        json!({"id": "1", "name": "mood", "type": 1,
-               "options": [{"name": "text", "type": 3, "value": "失恋了，好难过"}]}),
-    );
+    let i = command(&ann, text_command("1", "mood", "失恋了，好难过"));
     let cb = f.wait_for("/mood", 1, WAIT, callback_of(i)).await;
     let data = &cb[0].body["data"];
     let rows = data["components"].as_array().unwrap();
@@ -581,8 +573,7 @@ async fn a_closed_gateway_is_resumed() {
             7001,
             user(42, "ann"),
             "en-US",
-            json!({"id": "1", "name": "mood", "type": 1,
-                   "options": [{"name": "text", "type": 3, "value": "今天好开心"}]}),
+            text_command("1", "mood", "今天好开心"),
         )
     };
     let i1 = f.id();

@@ -14,12 +14,7 @@ pub(super) fn commands() -> Vec<CreateCommand> {
         CreateCommand::new(Command::Mood.name())
             .description(en.discord_command)
             .description_localized("zh-CN", zh.discord_command)
-            .add_option(
-                CreateCommandOption::new(CommandOptionType::String, "text", en.discord_text_option)
-                    .description_localized("zh-CN", zh.discord_text_option)
-                    .max_length(4000)
-                    .required(false),
-            )
+            .add_option(text_option(false))
             .add_option(
                 CreateCommandOption::new(
                     CommandOptionType::Attachment,
@@ -32,12 +27,7 @@ pub(super) fn commands() -> Vec<CreateCommand> {
         CreateCommand::new(Command::Cheer.name())
             .description(en.discord_cheer_command)
             .description_localized("zh-CN", zh.discord_cheer_command)
-            .add_option(
-                CreateCommandOption::new(CommandOptionType::String, "text", en.discord_text_option)
-                    .description_localized("zh-CN", zh.discord_text_option)
-                    .max_length(4000)
-                    .required(true),
-            ),
+            .add_option(text_option(true)),
         CreateCommand::new(Command::History.name())
             .description(en.cmd_history)
             .description_localized("zh-CN", zh.cmd_history)
@@ -54,4 +44,13 @@ pub(super) fn commands() -> Vec<CreateCommand> {
             .kind(CommandType::Message)
             .name_localized("zh-CN", zh.discord_context_menu),
     ]
+}
+
+/// The `text` option of `/mood` and `/cheer`: how the person feels, in a few words.
+fn text_option(required: bool) -> CreateCommandOption {
+    let (en, zh) = (Lang::En.messages(), Lang::Zh.messages());
+    CreateCommandOption::new(CommandOptionType::String, "text", en.discord_text_option)
+        .description_localized("zh-CN", zh.discord_text_option)
+        .max_length(4000)
+        .required(required)
 }

@@ -224,19 +224,39 @@ mod tests {
         assert_eq!(rank(&cands, Listener::ANYONE, 2), vec![0, 3, 1, 2]);
     }
 
+    /// One artist per song, `artist 0` .. `artist n-1`.
+    fn solo_artists(n: usize) -> Vec<Vec<String>> {
+        (0..n).map(|i| vec![format!("artist {i}")]).collect()
+    }
+
+    /// A window of candidates of equal popularity, one per artist, ids from `first_id`, with
+    /// (distance, strength) from `fit`.
+    fn window(
+        artists: &[Vec<String>],
+        first_id: i64,
+        fit: impl Fn(usize) -> (f32, f32),
+    ) -> Vec<Candidate<'_>> {
+        artists
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let (distance, strength) = fit(i);
+                Candidate {
+                    id: first_id + i as i64,
+                    distance,
+                    popularity: 50,
+                    artists: a,
+                    bonus: 0.0,
+                    strength,
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn listeners_differ_but_each_is_stable() {
-        let artists: Vec<Vec<String>> = (0..60).map(|i| vec![format!("artist {i}")]).collect();
-        let cands: Vec<Candidate> = (0..60)
-            .map(|i| Candidate {
-                id: i as i64,
-                distance: 0.2 + 0.001 * i as f32,
-                popularity: 50,
-                artists: &artists[i],
-                bonus: 0.0,
-                strength: 0.0,
-            })
-            .collect();
+        let artists = solo_artists(60);
+        let cands = window(&artists, 0, |i| (0.2 + 0.001 * i as f32, 0.0));
         let first = |l: Listener| rank(&cands, l, 10)[..10].to_vec();
         let one = first(Listener::on_day(1, 20_000));
         assert_eq!(one, first(Listener::on_day(1, 20_000)));
@@ -244,17 +264,8 @@ mod tests {
         assert_ne!(one, first(Listener::on_day(1, 20_001)));
         // The worst fit of a full window (the search hands over 400) stays out of the first
         // page for everyone.
-        let many: Vec<Vec<String>> = (0..400).map(|i| vec![format!("artist {i}")]).collect();
-        let mut far: Vec<Candidate> = (0..400)
-            .map(|i| Candidate {
-                id: i as i64,
-                distance: 0.2 + 0.0001 * i as f32,
-                popularity: 50,
-                artists: &many[i],
-                bonus: 0.0,
-                strength: 0.0,
-            })
-            .collect();
+        let many = solo_artists(400);
+        let mut far = window(&many, 0, |i| (0.2 + 0.0001 * i as f32, 0.0));
         far[399].distance = 5.0;
         for user in 0..50 {
             assert!(!rank(&far, Listener::on_day(user, 1), 10)[..10].contains(&399));
@@ -264,17 +275,8 @@ mod tests {
     #[test]
     fn ten_listeners_share_a_mood_but_draw_from_its_best_attested_songs() {
         // 400 songs on one vector (labelled by the same evidence), attested from strong to weak.
-        let artists: Vec<Vec<String>> = (0..400).map(|i| vec![format!("artist {i}")]).collect();
-        let cands: Vec<Candidate> = (0..400)
-            .map(|i| Candidate {
-                id: 1000 + i as i64,
-                distance: 0.3,
-                popularity: 50,
-                artists: &artists[i],
-                bonus: 0.0,
-                strength: 8.0 - 0.02 * i as f32,
-            })
-            .collect();
+        let artists = solo_artists(400);
+        let cands = window(&artists, 1000, |i| (0.3, 8.0 - 0.02 * i as f32));
         let mut seen = HashSet::new();
         let mut places = Vec::new();
         for user in 1..=10 {

@@ -162,46 +162,50 @@ impl Engine {
                 .map_err(RecommendError::Storage)?
         };
         let lookup = |id: &i64| state.infos.get(id).or_else(|| fetched.get(id));
-        let mut candidates: Vec<RecommendedTrack> = picked
+        // Each candidate with the strength of its label, which ranking weighs.
+        let mut candidates: Vec<(RecommendedTrack, f32)> = picked
             .iter()
-            .filter_map(|(id, distance, _)| {
-                lookup(id).map(|info| RecommendedTrack {
-                    url: info.url(),
-                    info: info.clone(),
-                    distance: *distance,
-                    reason: None,
+            .filter_map(|(id, distance, strength)| {
+                lookup(id).map(|info| {
+                    let track = RecommendedTrack {
+                        url: info.url(),
+                        info: info.clone(),
+                        distance: *distance,
+                        reason: None,
+                    };
+                    (track, *strength)
                 })
             })
             .collect();
         // Already in distance order, and within one vector in the group order above; the stable
         // sort only guards against an index that returns near-ties slightly out of order.
-        candidates.sort_by_key(|t| (t.distance * 1e4).round() as i64);
+        candidates.sort_by_key(|(t, _)| (t.distance * 1e4).round() as i64);
         // One song per title: covers and re-uploads ("(Live)", "（伴奏）", "(0.8x)") of the same title
         // would otherwise crowd a reply; the best-fitting version stays.
         let mut seen = HashSet::new();
         let excluded = &self.config.excluded_title_words;
-        candidates.retain(|t| {
+        candidates.retain(|(t, _)| {
             !taste.disliked.contains(&t.info.id)
                 && !title_excluded(&t.info.name, excluded)
                 && seen.insert(title_key(&t.info.name))
         });
-        let strengths: HashMap<i64, f32> = picked.iter().map(|(id, _, s)| (*id, *s)).collect();
         let order = {
             let view: Vec<Candidate> = candidates
                 .iter()
-                .map(|t| Candidate {
+                .map(|(t, strength)| Candidate {
                     id: t.info.id,
                     distance: t.distance,
                     popularity: t.info.popularity,
                     artists: &t.info.artists,
                     bonus: taste.bonus(&t.info.artists),
-                    strength: strengths.get(&t.info.id).copied().unwrap_or(0.0),
+                    strength: *strength,
                 })
                 .collect();
             rank(&view, listener, k)
         };
         let total = order.len().min(CANDIDATES);
-        let mut slots: Vec<Option<RecommendedTrack>> = candidates.into_iter().map(Some).collect();
+        let mut slots: Vec<Option<RecommendedTrack>> =
+            candidates.into_iter().map(|(t, _)| Some(t)).collect();
         let mut tracks: Vec<RecommendedTrack> = order[..total]
             .iter()
             .skip(offset)

@@ -294,9 +294,8 @@ pub fn load(
         )));
     }
     // Intact: now each node's vector must be the catalog's at the node's slot, bit for bit.
-    let slot_ok = |k: usize| (slots[k] as usize) < n;
     if let Some(k) = (0..n).find(|&k| {
-        !slot_ok(k)
+        slots[k] as usize >= n
             || stored[k]
                 .iter()
                 .zip(&vectors[slots[k] as usize])
