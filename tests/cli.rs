@@ -356,11 +356,18 @@ fn eval_photos_scores_labelled_faces() {
     );
     assert!(text.contains("joy recall=1.0000 n=2"), "{text}");
     assert!(text.contains("sorrow recall=0.0000 n=1"), "{text}");
-    // The dump: one line per photo; a face's box, then 4 views x (7 probabilities + 128 channels).
+    // The dump: one line per photo; a face's box, then FER's 4 views x (7 probabilities + 128
+    // channels), then the second network's 6 views x 7 probabilities.
     let dumped = std::fs::read_to_string(&dump).unwrap();
     assert_eq!(dumped.lines().count(), 4, "{dumped}");
     let fields: Vec<usize> = dumped.lines().map(|l| l.split('\t').count()).collect();
-    assert_eq!(fields.iter().filter(|n| **n == 3 + 4 + 4 * 135).count(), 3);
+    assert_eq!(
+        fields
+            .iter()
+            .filter(|n| **n == 3 + 4 + 4 * 135 + 6 * 7)
+            .count(),
+        3
+    );
     // The same photos from a list beside them (paths relative to the list).
     std::fs::write(
         faces.join("legend.csv"),

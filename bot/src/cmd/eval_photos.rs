@@ -13,25 +13,25 @@ use moodtune_core::vision::{pipeline, FacePipeline, ImageLimits, PhotoReader, Vi
 
 use crate::config::Global;
 
-/// The views `--dump` writes for each photo's largest face (probabilities, then features, per
-/// view): tight and loose crops, each also mirrored (what a calibration fit chooses from).
+/// The views `--dump` writes for each photo's largest face, FER's (probabilities, then
+/// features, per view): tight and loose crops, each also mirrored (what a calibration fit
+/// chooses from).
 const DUMP_VIEWS: [View; 4] = [
-    View {
-        scale: 1.0,
-        mirror: false,
-    },
-    View {
-        scale: 1.0,
-        mirror: true,
-    },
-    View {
-        scale: 1.25,
-        mirror: false,
-    },
-    View {
-        scale: 1.25,
-        mirror: true,
-    },
+    View::square(1.0, false),
+    View::square(1.0, true),
+    View::square(1.25, false),
+    View::square(1.25, true),
+];
+
+/// The second network's views `--dump` writes after FER's (probabilities per view): the box
+/// padded as face-api.js cuts it, then tight and loose squares, each also mirrored.
+const DUMP_SECOND_VIEWS: [View; 6] = [
+    View::padded(false),
+    View::padded(true),
+    View::square(1.0, false),
+    View::square(1.0, true),
+    View::square(1.25, false),
+    View::square(1.25, true),
 ];
 
 /// Reads every labelled photo of `source`, prints the table and the summary line.
@@ -71,7 +71,8 @@ pub fn run(global: &Global, source: &Path, dump: Option<&Path>) -> anyhow::Resul
         };
         report.add(photo.label, &outcome);
         if dump.is_some() {
-            let views = pipeline::face_views(&bytes, &limits, &DUMP_VIEWS).unwrap_or_default();
+            let views = pipeline::face_views(&bytes, &limits, &DUMP_VIEWS, &DUMP_SECOND_VIEWS)
+                .unwrap_or_default();
             let _ = write!(
                 dumped,
                 "{}\t{:?}\t{}",
@@ -83,13 +84,16 @@ pub fn run(global: &Global, source: &Path, dump: Option<&Path>) -> anyhow::Resul
                 for v in bbox {
                     let _ = write!(dumped, "\t{v:.1}");
                 }
-                for r in readings {
+                for r in &readings.fer {
                     for p in r.probabilities {
                         let _ = write!(dumped, "\t{p:.5}");
                     }
                     for v in r.features {
                         let _ = write!(dumped, "\t{v:.4}");
                     }
+                }
+                for p in readings.second.iter().flatten() {
+                    let _ = write!(dumped, "\t{p:.5}");
                 }
             }
             dumped.push('\n');

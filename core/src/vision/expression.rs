@@ -46,15 +46,60 @@ pub fn model() -> Result<&'static FerModel, VisionError> {
     .map_err(|e| VisionError::Model(e.clone()))
 }
 
-/// How a face is cut out for FER: the side of the square crop relative to the detector's box,
-/// and whether it is mirrored. Reading a face through a few views and averaging steadies the
-/// reading (test-time augmentation); the views the bot uses are [`crate::vision::calibration`]'s.
+/// How a face is cut out for an expression network: the side of the square crop relative to the
+/// detector's box, and whether it is mirrored. Reading a face through a few views and averaging
+/// steadies the reading (test-time augmentation); the views the bot uses are
+/// [`crate::vision::calibration`]'s.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct View {
     /// Crop side as a multiple of the box's longer side (1.0: tight).
     pub scale: f32,
     /// Mirror the crop left to right.
     pub mirror: bool,
+    /// Keep the box's own shape and pad it to a square with black, as face-api.js cuts faces
+    /// (its expression network was trained on such crops), instead of a square of the photo.
+    #[serde(default)]
+    pub pad: bool,
+}
+
+impl View {
+    /// A square crop of `scale` times the box, mirrored or not.
+    pub const fn square(scale: f32, mirror: bool) -> View {
+        View {
+            scale,
+            mirror,
+            pad: false,
+        }
+    }
+
+    /// The box itself padded to a square, mirrored or not.
+    pub const fn padded(mirror: bool) -> View {
+        View {
+            scale: 1.0,
+            mirror,
+            pad: true,
+        }
+    }
+
+    /// The region of a `w` x `h` photo this view cuts for box `b` (x, y, width, height; never
+    /// empty, always inside the photo, whatever the box).
+    pub fn region(&self, b: &[f32; 4], w: u32, h: u32) -> (u32, u32, u32, u32) {
+        let clamp_x = |v: f32| v.clamp(0.0, w.saturating_sub(1) as f32) as u32;
+        let clamp_y = |v: f32| v.clamp(0.0, h.saturating_sub(1) as f32) as u32;
+        if self.pad {
+            let (x0, y0) = (clamp_x(b[0]), clamp_y(b[1]));
+            let cw = ((b[2] - b[0]).max(1.0) as u32).clamp(1, w - x0);
+            let ch = ((b[3] - b[1]).max(1.0) as u32).clamp(1, h - y0);
+            return (x0, y0, cw, ch);
+        }
+        let side = (b[2] - b[0]).max(b[3] - b[1]) * self.scale.clamp(0.5, 2.0);
+        let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        let x0 = clamp_x(cx - side / 2.0);
+        let y0 = clamp_y(cy - side / 2.0);
+        let cw = (side as u32).clamp(1, w - x0);
+        let ch = (side as u32).clamp(1, h - y0);
+        (x0, y0, cw, ch)
+    }
 }
 
 /// Channels of the model's last block, averaged over the face (the model's second output, added by
@@ -145,16 +190,30 @@ fn run_batch(
 /// forged ones).
 pub fn crop(grey: &image::GrayImage, b: &[f32; 4], view: View) -> image::GrayImage {
     let (w, h) = grey.dimensions();
-    let side = (b[2] - b[0]).max(b[3] - b[1]) * view.scale.clamp(0.5, 2.0);
-    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
-    let x0 = (cx - side / 2.0).clamp(0.0, (w.saturating_sub(1)) as f32) as u32;
-    let y0 = (cy - side / 2.0).clamp(0.0, (h.saturating_sub(1)) as f32) as u32;
-    let cw = (side as u32).clamp(1, w - x0);
-    let ch = (side as u32).clamp(1, h - y0);
-    let crop = image::imageops::crop_imm(grey, x0, y0, cw, ch).to_image();
+    let (x0, y0, cw, ch) = view.region(b, w, h);
+    let mut crop = image::imageops::crop_imm(grey, x0, y0, cw, ch).to_image();
+    if view.pad {
+        crop = pad_square(&crop);
+    }
     let mut face = image::imageops::resize(&crop, 64, 64, image::imageops::FilterType::Triangle);
     if view.mirror {
         image::imageops::flip_horizontal_in_place(&mut face);
     }
     face
+}
+
+/// An image centred on a black square as wide as its longer side (face-api.js's padding).
+pub fn pad_square<P: image::Pixel>(
+    img: &image::ImageBuffer<P, Vec<P::Subpixel>>,
+) -> image::ImageBuffer<P, Vec<P::Subpixel>> {
+    let (w, h) = img.dimensions();
+    let side = w.max(h);
+    let mut square = image::ImageBuffer::new(side, side);
+    image::imageops::replace(
+        &mut square,
+        img,
+        i64::from((side - w) / 2),
+        i64::from((side - h) / 2),
+    );
+    square
 }

@@ -2,7 +2,8 @@
 //!
 //! Pipeline: decode within limits (bytes, pixels, EXIF orientation) -> RetinaFace-MobileNet0.25
 //! (input fixed to 640x640, the photo letterboxed into it) -> each face cropped square, grey 64x64
-//! -> mini-Xception FER (7 expressions, through a few views, calibrated on labelled real faces)
+//! -> mini-Xception FER (grey 64x64) and face-api.js's expression net (colour 112x112), 7
+//! expressions each through a few views, calibrated together on labelled real faces
 //! -> the FER -> DLUT table in [`crate::emotion::maps`] -> faces
 //! weighted by area (bigger people matter more, as in the seed) -> one softmax.
 //!
@@ -14,13 +15,15 @@
 //! else: no database, no index, no chat platform. Every way of reading a photo sits behind
 //! [`PhotoReader`]: [`FacePipeline`] (the bundled models, in `pipeline`) and
 //! [`EmoticModel`](emotic::EmoticModel) (the operator's export). `decode` owns the limits,
-//! `runtime` the one ONNX environment, `faces` the detector, `expression` the FER model.
+//! `runtime` the one ONNX environment, `faces` the detector, `expression` the FER model,
+//! `faceapi` the second expression network, `calibration` the layer over both.
 
 pub mod calibration;
 pub mod decode;
 pub mod emotic;
 pub mod eval;
 pub mod expression;
+pub mod faceapi;
 pub mod faces;
 pub mod pipeline;
 pub mod runtime;

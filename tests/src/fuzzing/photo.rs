@@ -54,11 +54,12 @@ pub fn run(data: &[u8]) {
 ///
 /// Input: photo width and height (2 bytes each, 1..=1024), then 26-byte anchor records (look
 /// bit and anchor index in 2 bytes, 4 box offsets and 2 scores as f32); readings for the views
-/// are 7 f32 probabilities each, taken from the input's bytes again, in a cycle.
+/// are 7 f32 probabilities each (both networks'), taken from the input's bytes again, in a cycle.
 pub fn after_networks(data: &[u8]) {
+    use moodtune_core::vision::calibration::{Calibration, FaceReadings};
     use moodtune_core::vision::faces::{boxes_from_outputs, faces_with, Look};
-    use moodtune_core::vision::pipeline::mood_of_faces;
-    use moodtune_core::vision::{expression, VisionError};
+    use moodtune_core::vision::pipeline::{mood_of_faces, Pixels};
+    use moodtune_core::vision::{expression, faceapi, VisionError};
 
     if data.len() < 4 {
         return;
@@ -113,27 +114,34 @@ pub fn after_networks(data: &[u8]) {
     let img = image::DynamicImage::ImageLuma8(image::GrayImage::new(w, h));
     let limits = ImageLimits::default();
     let mut at = 0usize;
-    let read_views = |grey: &image::GrayImage, b: &[f32; 4], views: &[expression::View]| {
-        views
-            .iter()
-            .map(|view| {
-                let face = expression::crop(grey, b, *view);
-                assert_eq!(face.dimensions(), (64, 64));
-                let mut probabilities = [0.0f32; 7];
-                // What `expression_views` guarantees of the network's output: finite, >= 0.
-                for p in probabilities.iter_mut() {
-                    let v = f32_at(at);
-                    *p = if v.is_finite() { v.max(0.0) } else { 0.0 };
-                    at += 4;
-                }
-                Ok::<_, VisionError>(expression::Reading {
-                    probabilities,
-                    features: [0.0; expression::FEATURES],
-                })
-            })
-            .collect()
+    let mut forged = || {
+        // What the networks guarantee of their outputs: finite, >= 0.
+        let mut probabilities = [0.0f32; 7];
+        for p in probabilities.iter_mut() {
+            let v = f32_at(at);
+            *p = if v.is_finite() { v.max(0.0) } else { 0.0 };
+            at += 4;
+        }
+        probabilities
     };
-    match mood_of_faces(&img, boxes, &limits, read_views) {
+    let read_face = |pixels: &Pixels, b: &[f32; 4], calibration: &Calibration| {
+        let mut readings = FaceReadings::default();
+        for view in &calibration.views {
+            let face = expression::crop(pixels.grey, b, *view);
+            assert_eq!(face.dimensions(), (64, 64));
+            readings.fer.push(expression::Reading {
+                probabilities: forged(),
+                features: [0.0; expression::FEATURES],
+            });
+        }
+        for view in &calibration.second_views {
+            let face = faceapi::crop(pixels.colour, b, *view);
+            assert_eq!(face.dimensions(), (112, 112));
+            readings.second.push(forged());
+        }
+        Ok::<_, VisionError>(readings)
+    };
+    match mood_of_faces(&img, boxes, &limits, read_face) {
         Ok(mood) => {
             assert!(!mood.faces.is_empty() && mood.faces.len() <= limits.max_faces);
             let sum: f32 = mood.emotion.0.iter().sum();
