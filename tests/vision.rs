@@ -37,6 +37,39 @@ fn smiling_faces_read_as_happy() {
     }
 }
 
+/// Each expression network alone, through each of the calibration's views, reads a smile, and
+/// gives one distribution per view: both run on the built-in backend with the crops the
+/// calibration asks for. (That the second network's crops, channel order and scale are the ones
+/// it was trained on was checked against the same network fed by Python: BENCHMARKS.md.)
+#[test]
+fn both_expression_networks_read_a_smile_through_every_view() {
+    use moodtune_core::vision::calibration::Calibration;
+    use moodtune_core::vision::pipeline::face_views;
+    let calibration = Calibration::embedded();
+    assert!(!calibration.second_views.is_empty());
+    for name in ["astronaut.png", "justin.jpg"] {
+        let faces = face_views(
+            &fixture(name),
+            &ImageLimits::default(),
+            &calibration.views,
+            &calibration.second_views,
+        )
+        .unwrap();
+        let (_, readings) = &faces[0];
+        let happy = |p: &[f32; 7]| p[3] > 0.5 && p.iter().sum::<f32>() > 0.99;
+        assert!(
+            readings.fer.iter().all(|r| happy(&r.probabilities)),
+            "{name}: {readings:?}"
+        );
+        assert_eq!(readings.second.len(), calibration.second_views.len());
+        assert!(
+            readings.second.iter().all(happy),
+            "{name}: {:?}",
+            readings.second
+        );
+    }
+}
+
 /// The same face in every container and colour model a phone or a chat client sends (made by
 /// tools/make_image_fixtures.py): one face, happy, wherever the pixels came from. The EXIF one is
 /// stored turned on its side: without applying the orientation the face would be lying down.
