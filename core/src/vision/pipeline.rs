@@ -10,6 +10,35 @@ use crate::vision::{
     VisionError,
 };
 
+/// Faces are read from at most this many pixels across. The expression crops are 64 and 112
+/// pixels, and cutting them from faces thousands of pixels wide cost time for nothing (16 forged
+/// boxes over a whole photo took the `faces` fuzz target over a second: RELIABILITY.md). A photo
+/// whose largest face is wider is shrunk once, by the smallest whole factor that brings it within
+/// this, before any crop; faces up to this size (every dev photo's) are read exactly as before.
+const MAX_FACE_SIDE: f32 = 512.0;
+
+/// The photo the crops are cut from (shrunk by a whole factor when its largest face is wider than
+/// [`MAX_FACE_SIDE`]) and the factor boxes are divided by to find their faces in it.
+fn crop_source<'a>(
+    img: &'a image::DynamicImage,
+    boxes: &[([f32; 4], f32)],
+) -> (std::borrow::Cow<'a, image::DynamicImage>, f32) {
+    let largest = boxes
+        .iter()
+        .map(|(b, _)| (b[2] - b[0]).max(b[3] - b[1]))
+        .fold(0.0f32, f32::max);
+    let k = (largest / MAX_FACE_SIDE).ceil();
+    if !(k >= 2.0) {
+        return (std::borrow::Cow::Borrowed(img), 1.0);
+    }
+    let k = k.min(img.width().max(img.height()) as f32);
+    let (w, h) = (
+        ((img.width() as f32 / k) as u32).max(1),
+        ((img.height() as f32 / k) as u32).max(1),
+    );
+    (std::borrow::Cow::Owned(img.thumbnail_exact(w, h)), k)
+}
+
 /// FER probabilities are put on the DLUT intensity scale (1..9) before the softmax, so that a
 /// clearly happy face reads as clearly as the word 快乐 does.
 const INTENSITY: f32 = 9.0;
@@ -105,9 +134,10 @@ pub fn mood_of_faces(
     if boxes.is_empty() {
         return Err(VisionError::NoFace);
     }
-    let grey = img.to_luma8();
+    let (source, k) = crop_source(img, &boxes);
+    let grey = source.to_luma8();
     let pixels = Pixels {
-        colour: img,
+        colour: &source,
         grey: &grey,
     };
     let total_area: f32 = boxes.iter().map(|(b, _)| area(b)).sum();
@@ -115,7 +145,7 @@ pub fn mood_of_faces(
     let mut faces = Vec::with_capacity(boxes.len());
     let calibration = Calibration::embedded();
     for (bbox, score) in boxes {
-        let readings = read_face(&pixels, &bbox, calibration)?;
+        let readings = read_face(&pixels, &bbox.map(|v| v / k), calibration)?;
         let expression = calibration.apply(&readings);
         let scores = maps::fer_to_dlut(&expression, INTENSITY);
         all.add_scaled(&scores, area(&bbox) / total_area.max(1.0));
@@ -147,13 +177,34 @@ pub fn face_views(
     let (fer, second) = (expression::model()?, faceapi::model()?);
     let mut boxes = faces::faces(&img)?;
     boxes.truncate(limits.max_faces);
-    let grey = img.to_luma8();
+    let (source, k) = crop_source(&img, &boxes);
+    let grey = source.to_luma8();
     let pixels = Pixels {
-        colour: &img,
+        colour: &source,
         grey: &grey,
     };
     boxes
         .iter()
-        .map(|(b, _)| Ok((*b, read_face(&pixels, b, views, second_views, fer, second)?)))
+        .map(|(b, _)| {
+            let readings = read_face(&pixels, &b.map(|v| v / k), views, second_views, fer, second)?;
+            Ok((*b, readings))
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_photos_with_huge_faces_are_shrunk_for_the_crops() {
+        let img = image::DynamicImage::ImageRgb8(image::RgbImage::new(3000, 2000));
+        let face = |side: f32| ([100.0, 100.0, 100.0 + side, 100.0 + side], 0.9);
+        let (source, k) = crop_source(&img, &[face(300.0), face(512.0)]);
+        assert_eq!((k, source.width()), (1.0, 3000));
+        let (source, k) = crop_source(&img, &[face(300.0), face(1100.0)]);
+        assert_eq!((k, source.width(), source.height()), (3.0, 1000, 666));
+        let (_, k) = crop_source(&img, &[([f32::NAN, 0.0, f32::NAN, 5.0], 0.9)]);
+        assert_eq!(k, 1.0);
+    }
 }
