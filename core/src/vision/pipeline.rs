@@ -28,7 +28,7 @@ fn crop_source<'a>(
         .map(|(b, _)| (b[2] - b[0]).max(b[3] - b[1]))
         .fold(0.0f32, f32::max);
     let k = (largest / MAX_FACE_SIDE).ceil();
-    if !(k >= 2.0) {
+    if k.is_nan() || k < 2.0 {
         return (std::borrow::Cow::Borrowed(img), 1.0);
     }
     let k = k.min(img.width().max(img.height()) as f32);
