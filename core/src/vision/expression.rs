@@ -29,14 +29,7 @@ pub struct FerModel {
 pub fn model() -> Result<&'static FerModel, VisionError> {
     runtime::environment()?;
     FER.get_or_init(|| {
-        let session = runtime::session(FER_MODEL).map_err(|e| e.to_string())?;
-        let batch = session
-            .inputs()
-            .first()
-            .and_then(|input| input.dtype().tensor_shape())
-            .and_then(|shape| shape.first().copied())
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|n| *n > 0);
+        let (session, batch) = runtime::batched_session(FER_MODEL).map_err(|e| e.to_string())?;
         Ok(FerModel {
             session: Mutex::new(session),
             batch,

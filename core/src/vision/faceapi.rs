@@ -40,14 +40,7 @@ pub fn model() -> Result<&'static FaceApiModel, VisionError> {
     runtime::environment()?;
     SESSION
         .get_or_init(|| {
-            let session = runtime::session(MODEL).map_err(|e| e.to_string())?;
-            let batch = session
-                .inputs()
-                .first()
-                .and_then(|input| input.dtype().tensor_shape())
-                .and_then(|shape| shape.first().copied())
-                .and_then(|n| usize::try_from(n).ok())
-                .filter(|n| *n > 0);
+            let (session, batch) = runtime::batched_session(MODEL).map_err(|e| e.to_string())?;
             Ok(FaceApiModel {
                 session: Mutex::new(session),
                 batch,

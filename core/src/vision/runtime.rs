@@ -79,3 +79,18 @@ pub fn session(bytes: &[u8]) -> Result<Session, VisionError> {
         .commit_from_memory(bytes)
         .map_err(|e| VisionError::Model(e.to_string()))
 }
+
+/// A session for a model whose first input may have its batch fixed, and that batch (`None`:
+/// open). The expression networks read a face's views in batches of this size: tract optimises
+/// for the shapes it knows.
+pub(crate) fn batched_session(bytes: &[u8]) -> Result<(Session, Option<usize>), VisionError> {
+    let session = session(bytes)?;
+    let batch = session
+        .inputs()
+        .first()
+        .and_then(|input| input.dtype().tensor_shape())
+        .and_then(|shape| shape.first().copied())
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n > 0);
+    Ok((session, batch))
+}
