@@ -32,7 +32,7 @@ pub enum RecommendError {
         max: usize,
     },
     /// The text carried no emotion the analyser recognises.
-    #[error("I couldn't read a mood from that. Try a few words about how you feel, like \"有点难过\" or \"开心\".")]
+    #[error("I couldn't read a mood from that. Try a few words about how you feel, like \"a bit down\" or \"so happy today\".")]
     NoEmotion,
     /// The text was small talk: a greeting, a thanks or a bare request for songs
     /// ([`crate::text::small_talk`]). Nothing went wrong, so the answer greets back and asks.

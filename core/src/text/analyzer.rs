@@ -15,8 +15,10 @@ use crate::emotion::{Emotion, EmotionScores};
 use crate::text::analysis::{Hit, TextAnalysis};
 use crate::text::classify::{self, ClassModel, Label, ModelLang, CLASSES};
 use crate::text::lexicon::{Entry, Lexicon};
-use crate::text::modifiers::{DEGREES, MODIFIER_WINDOW, NEGATION_DAMP, NEGATION_FLIP, NEGATORS};
-use crate::text::script::{english_share, english_weight, is_letter};
+use crate::text::modifiers::{
+    is_boundary, lexicon_words, DEGREES, MODIFIER_WINDOW, NEGATION_DAMP, NEGATION_FLIP, NEGATORS,
+};
+use crate::text::script::{english_share, english_weight};
 use crate::text::small_talk;
 use crate::text::symbols;
 
@@ -134,10 +136,6 @@ fn is_no_feeling(p: &[f32; CLASSES], no_words: bool, without_words: f32) -> bool
 /// The index of the strongest of the 7 main classes.
 fn strongest_class(p: &[f32; CLASSES]) -> usize {
     (1..7).fold(0, |best, k| if p[k] > p[best] { k } else { best })
-}
-
-fn is_boundary(token: &str) -> bool {
-    token.chars().all(|c| !(is_letter(c) || c.is_numeric()))
 }
 
 /// The text analyser: jieba segmentation, TF-IDF keywords and a lexicon. Build once, share.
@@ -449,10 +447,16 @@ impl TextAnalyzer {
             english: t.english && english_share(&plain) >= ENGLISH_SHARE,
             ..*t
         };
-        let tokens = self.jieba.cut(&plain, true);
+        let tokens: Vec<&str> = self
+            .jieba
+            .cut(&plain, true)
+            .iter()
+            .map(|t| t.word)
+            .collect();
+        let words = lexicon_words(&tokens);
         let mut english = EmotionScores::default();
-        for (i, tok) in tokens.iter().enumerate() {
-            let word = tok.word.trim();
+        for (i, word) in words.iter().enumerate() {
+            let word = word.as_ref();
             if word.is_empty() || is_boundary(word) {
                 continue;
             }
@@ -470,12 +474,12 @@ impl TextAnalyzer {
             let mut factor = 1.0f32;
             let mut negated = false;
             let mut negator = "";
-            for prev in tokens[i.saturating_sub(MODIFIER_WINDOW)..i].iter().rev() {
-                let prev = prev.word.trim();
+            for prev in words[i.saturating_sub(MODIFIER_WINDOW)..i].iter().rev() {
+                let prev = prev.as_ref();
                 if is_boundary(prev) && !prev.is_empty() {
                     break;
                 }
-                if t.negation && NEGATORS.contains(&prev) {
+                if t.negation && NEGATORS.contains(&prev.to_ascii_lowercase().as_str()) {
                     factor *= NEGATION_DAMP;
                     negated = true;
                     negator = prev;
@@ -652,9 +656,10 @@ mod tests {
     /// "Show why": the words that carried a mood, negated ones as read.
     #[test]
     fn a_reading_names_the_words_that_carried_it() {
-        let table: [(&str, &[&str]); 4] = [
+        let table: [(&str, &[&str]); 5] = [
             ("一点也不开心", &["不开心"]),
             ("I'm not happy at all", &["not happy"]),
+            ("I didn't enjoy the party", &["didn't enjoy"]),
             ("真的很难过", &["难过"]),
             ("明天几点开会", &[]),
         ];
@@ -663,6 +668,11 @@ mod tests {
             for w in want {
                 assert!(cues.iter().any(|c| c == w), "{text}: {cues:?}");
             }
+            // Half a contraction is never a cue (NRC's "don", "haven").
+            assert!(
+                !cues.iter().any(|c| c == "don" || c == "haven"),
+                "{text}: {cues:?}"
+            );
             assert!(cues.len() <= MAX_CUES, "{text}: {cues:?}");
         }
         assert!(TUNED.reading("明天几点开会").is_none());
@@ -684,6 +694,19 @@ mod tests {
         assert!(joy("不难过") > 0.0 && sorrow("不难过") < sorrow("难过"));
         let analysis = TUNED.analyze("not happy at all");
         assert!(analysis.negated.main_class_totals()[MainClass::Joy.index()] > 0.0);
+        // Contractions are negators, whichever apostrophe, and white space does not use up the
+        // window: "didn't really enjoy" is as negated as "not enjoy".
+        for text in [
+            "I didn't enjoy it",
+            "I didn\u{2019}t really enjoy it",
+            "haven't been happy",
+        ] {
+            let analysis = TUNED.analyze(text);
+            assert!(
+                analysis.negated.main_class_totals()[MainClass::Joy.index()] > 0.0,
+                "{text}"
+            );
+        }
         // A negator before a comma does not reach the next clause.
         assert_eq!(joy("不，开心"), plain);
         assert_eq!(sorrow("不，开心"), 0.0);

@@ -12,7 +12,7 @@
 //! posts at a small weight; English: GoEmotions train); `moodtune eval fit` refits them and
 //! stores the cross-validated figures beside the weights (never a figure on the rows it fitted).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::emotion::MainClass;
 use crate::text::analysis::TextAnalysis;
@@ -173,7 +173,7 @@ impl Default for FitOptions {
 pub(crate) struct Fast {
     dense: [[f32; FEATURES]; CLASSES],
     bias: [f32; CLASSES],
-    grams: HashMap<u64, [f32; CLASSES], std::hash::BuildHasherDefault<KeyHasher>>,
+    grams: features::KeyMap<[f32; CLASSES]>,
 }
 
 impl Default for Fast {
@@ -181,28 +181,8 @@ impl Default for Fast {
         Fast {
             dense: [[0.0; FEATURES]; CLASSES],
             bias: [0.0; CLASSES],
-            grams: HashMap::default(),
+            grams: features::KeyMap::default(),
         }
-    }
-}
-
-/// A hasher for keys that are hashes already: it passes the `u64` through.
-#[derive(Debug, Default)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) ^ *b as u64;
-        }
-    }
-
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
     }
 }
 

@@ -228,6 +228,30 @@ pub fn named_grams(text: &str) -> Vec<(u64, String)> {
 
 const FNV_PRIME: u64 = 0x100000001b3;
 
+/// A map keyed by feature keys, which are hashes already: it does not hash them again.
+pub(crate) type KeyMap<V> =
+    std::collections::HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// A hasher for keys that are hashes already: it passes the `u64` through.
+#[derive(Debug, Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) ^ *b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// The characters a surface is read from: lower case, runs of white space as one space, at most
 /// [`MAX_CHARS`] of the text.
 fn surface(text: &str) -> Vec<char> {
@@ -258,7 +282,23 @@ const NEGATORS: &[&str] = &[
     "wouldnt", "shouldnt", "aint", "hasnt", "havent", "hadnt", "hardly", "barely",
 ];
 
-/// Calls `f` with the name of every English word feature of a surface (with repeats).
+/// The decimal digits of `n`, written into `buf` (a name per word must not allocate).
+fn itoa(mut n: u16, buf: &mut [u8; 5]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
+/// Calls `f` with the name of every English word feature of a surface (with repeats): the word
+/// (`w`), its pair with the word before (`b`), and the word's fine and coarse meaning clusters
+/// (`k`, `K`; [`crate::text::clusters`]), each marked `not_` inside a negation's scope.
 fn visit_words(chars: &[char], mut f: impl FnMut(&str)) {
     let mut name = String::new();
     // English words: lower-case Latin runs (apostrophes dropped: "don't" -> "dont"); a negator
@@ -314,6 +354,19 @@ fn visit_words(chars: &[char], mut f: impl FnMut(&str)) {
         name.push('w');
         name.push_str(w);
         f(&name);
+        let (negated, plain) = match w.strip_prefix("not_") {
+            Some(p) => ("not_", p),
+            None => ("", w.as_str()),
+        };
+        if let Some((fine, coarse)) = crate::text::clusters::of(plain) {
+            for (tag, id) in [('k', fine), ('K', coarse)] {
+                name.clear();
+                name.push(tag);
+                name.push_str(negated);
+                name.push_str(itoa(id, &mut [0u8; 5]));
+                f(&name);
+            }
+        }
         if let Some(prev) = i.checked_sub(1).map(|j| &words[j]) {
             if is_word(prev) || prev == "!" || prev == "?" {
                 name.clear();
@@ -356,6 +409,17 @@ mod tests {
         assert!(!n.iter().any(|x| x == "wnot_great"));
         assert!(names("don't like it").iter().any(|x| x == "wnot_like"));
         assert!(grams("").is_empty());
+        // A word's meaning clusters, negated with it: "robbery" shares "stolen"'s fine cluster.
+        let cluster = |w: &str| crate::text::clusters::of(w).expect("in the table");
+        let (fine, coarse) = cluster("stolen");
+        let n = names("a robbery, not stolen");
+        for want in [
+            format!("k{}", cluster("robbery").0),
+            format!("knot_{fine}"),
+            format!("Knot_{coarse}"),
+        ] {
+            assert!(n.contains(&want), "{want} in {n:?}");
+        }
         // After the last contrast, characters are read again; "butter" turns nothing.
         let n = names("有点期待 但更多是害怕");
         assert!(
@@ -378,6 +442,7 @@ mod tests {
             "tired but so happy, but",
             "butter 可是",
             "哈哈哈哈哈哈哈哈 haha haha haha",
+            "a robbery, not stolen",
         ] {
             let named: Vec<u64> = named_grams(text).iter().map(|g| g.0).collect();
             let mut fast = grams(text);

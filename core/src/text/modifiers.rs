@@ -2,6 +2,10 @@
 //! 有点, very), with the weights the tuned analyser gives them. A table, so that adding a word is
 //! one line and the analyser's code stays about reading.
 
+use std::borrow::Cow;
+
+use crate::text::script::is_letter;
+
 /// A negated emotion word keeps this share of its weight ("不开心" is not joy, but not its
 /// opposite either: flipping polarity measured worse than damping).
 pub(crate) const NEGATION_DAMP: f32 = 0.2;
@@ -43,8 +47,20 @@ pub(crate) const NEGATORS: &[&str] = &[
     "isn't",
     "wasn't",
     "aren't",
+    "weren't",
     "can't",
     "cannot",
+    "couldn't",
+    "won't",
+    "wouldn't",
+    "shouldn't",
+    "haven't",
+    "hasn't",
+    "hadn't",
+    "ain't",
+    "nothing",
+    "hardly",
+    "barely",
 ];
 
 pub(crate) const DEGREES: &[(&str, f32)] = &[
@@ -84,3 +100,42 @@ pub(crate) const DEGREES: &[(&str, f32)] = &[
     ("bit", 0.6),
     ("slightly", 0.5),
 ];
+
+/// Whether a token is punctuation or a symbol: a clause boundary no modifier reaches across.
+pub(crate) fn is_boundary(token: &str) -> bool {
+    token.chars().all(|c| !(is_letter(c) || c.is_numeric()))
+}
+
+/// The words of a segmented text as the lexicon reads them: white space after an English word
+/// dropped (it must not use up a negator's window: "don't really like"), and English contractions, which jieba cuts at the
+/// apostrophe, put back together. A negative one is one word ("haven't", read as a negator, not as
+/// NRC's "haven"); of the others ("I'm", "neighbor's") the stem stays and the ending goes.
+pub(crate) fn lexicon_words<'a>(tokens: &[&'a str]) -> Vec<Cow<'a, str>> {
+    let latin = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphabetic());
+    let mut out: Vec<Cow<'a, str>> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = tokens[i].trim();
+        i += 1;
+        if tok.is_empty() {
+            // Between Chinese words a space still takes a place (it often parts two clauses).
+            if !out.last().is_some_and(|w| w.is_ascii() && !is_boundary(w)) {
+                out.push(Cow::Borrowed(""));
+            }
+            continue;
+        }
+        if latin(tok)
+            && matches!(tokens.get(i), Some(&"'") | Some(&"\u{2019}"))
+            && tokens.get(i + 1).is_some_and(|w| latin(w))
+        {
+            let ending = tokens[i + 1];
+            i += 2;
+            if ending.eq_ignore_ascii_case("t") {
+                out.push(Cow::Owned(format!("{tok}'t")));
+                continue;
+            }
+        }
+        out.push(Cow::Borrowed(tok));
+    }
+    out
+}
