@@ -479,7 +479,7 @@ impl TextAnalyzer {
                 if is_boundary(prev) && !prev.is_empty() {
                     break;
                 }
-                if t.negation && NEGATORS.contains(&prev.to_ascii_lowercase().as_str()) {
+                if t.negation && NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(prev)) {
                     factor *= NEGATION_DAMP;
                     negated = true;
                     negator = prev;
