@@ -20,6 +20,8 @@ import random
 import sys
 from pathlib import Path
 
+import en_situations
+
 LABELS = ["happiness", "sadness", "anger", "disgust", "fear", "like", "surprise"]
 
 # ---------------------------------------------------------------------------------------------
@@ -437,6 +439,25 @@ EN_EVENT = {
 }
 
 
+def fill(rng, template):
+    """A situation template with its slots filled (see tools/en_situations.py)."""
+    who, who2 = rng.sample(EN_WHO, 2)
+    text = template.format(
+        who=who, who2=who2.replace("my ", ""), thing=rng.choice(EN_THING), when=rng.choice(EN_AGO),
+        time=rng.choice(["6am", "5am", "dawn", "noon", "this morning", "3", "9:30", "4pm"]),
+        mins=rng.choice(["five", "ten", "20", "15"]))
+    return text[0].lower() + text[1:] if rng.random() < 0.5 else text
+
+
+def en_told(rng, label):
+    """What happened and nothing else, from the wide list of situations: the label is the feeling it carries."""
+    if rng.random() < 0.5:
+        s = en_situations.composed(rng, label, fill)
+    else:
+        s = fill(rng, rng.choice(en_situations.SITUATIONS[label]))
+    return f"{rng.choice(en_situations.LEADS)}{s}{rng.choice(en_situations.ENDS)}"
+
+
 def en_situation(rng, label):
     """One situation of a label: a fixed sentence or one composed from parts."""
     if label not in EN_EVENT or rng.random() < 0.4:
@@ -616,7 +637,7 @@ def en_none(rng):
     return "".join(rng.choice("asdfghjklqwertyuiop") for _ in range(rng.randint(4, 10)))
 
 
-def corpus(rng, message, negated, none, per_label):
+def corpus(rng, message, negated, none, per_label, told=None):
     rows = set()
     for label in LABELS:
         tries = 0
@@ -632,6 +653,11 @@ def corpus(rng, message, negated, none, per_label):
         rows.add((text.strip(), label))
     for _ in range(per_label * 3):
         rows.add((none(rng).strip(), "none"))
+    if told:
+        # Drawn last, so that the rows above stay as they were without them.
+        for label in LABELS + ["none"]:
+            for _ in range(per_label):
+                rows.add((told(rng, label).strip(), label))
     # A text with two labels would teach nothing: keep the first label seen.
     seen = {}
     for text, label in sorted(rows):
@@ -645,8 +671,8 @@ def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "core/data/train")
     out.mkdir(parents=True, exist_ok=True)
     for name, args in [("chat-zh.jsonl", (zh_message, zh_negated, zh_none)),
-                       ("chat-en.jsonl", (en_message, en_negated, en_none))]:
-        rows = corpus(random.Random(20261203), *args, per_label=400)
+                       ("chat-en.jsonl", (en_message, en_negated, en_none, en_told))]:
+        rows = corpus(random.Random(20261203), *args[:3], per_label=400, told=args[3] if len(args) > 3 else None)
         with open(out / name, "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
