@@ -670,9 +670,9 @@ def corpus(rng, message, negated, none, per_label, told=None):
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "core/data/train")
     out.mkdir(parents=True, exist_ok=True)
-    for name, args in [("chat-zh.jsonl", (zh_message, zh_negated, zh_none)),
+    for name, args in [("chat-zh.jsonl", (zh_message, zh_negated, zh_none, None)),
                        ("chat-en.jsonl", (en_message, en_negated, en_none, en_told))]:
-        rows = corpus(random.Random(20261203), *args[:3], per_label=400, told=args[3] if len(args) > 3 else None)
+        rows = corpus(random.Random(20261203), *args[:3], per_label=400, told=args[3])
         with open(out / name, "w", encoding="utf-8") as f:
             for r in rows:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
